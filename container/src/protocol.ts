@@ -1,0 +1,189 @@
+// Runner protocol v1: the machine-readable form of docs/runner-protocol.md.
+// Shared by the runner (Node) and the Worker/Durable Object, so it depends on zod only.
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Marker the metadata prompt carries; the model simulator keys on it. */
+export const METADATA_MARKER = "SESSION_CHAIN_METADATA_REQUEST";
+
+export const ProjectId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "projectId must match ^[A-Za-z0-9_-]{1,64}$");
+export type ProjectId = z.infer<typeof ProjectId>;
+
+export const SessionId = z.uuid();
+export type SessionId = z.infer<typeof SessionId>;
+
+export const Operation = z.enum(["build", "update", "metadata", "compact"]);
+export type Operation = z.infer<typeof Operation>;
+
+// ---------- POST /v1/runs ----------
+
+export const RunRequest = z
+  .object({
+    runId: z.string().min(1).max(128),
+    projectId: ProjectId,
+    operation: Operation,
+    prompt: z.string().max(200_000).default(""),
+    resumeSessionId: SessionId.nullable().default(null),
+    forkSession: z.boolean().default(true),
+  })
+  .superRefine((req, ctx) => {
+    // Rules that the shape alone cannot express; both sides reject these with bad_request.
+    if ((req.operation === "metadata" || req.operation === "compact") && req.resumeSessionId === null) {
+      ctx.addIssue({ code: "custom", path: ["resumeSessionId"], message: `${req.operation} requires resumeSessionId` });
+    }
+    if (req.operation === "build" && req.resumeSessionId !== null) {
+      ctx.addIssue({ code: "custom", path: ["resumeSessionId"], message: "build starts a new session: resumeSessionId must be null" });
+    }
+    if ((req.operation === "build" || req.operation === "update") && req.prompt.trim() === "") {
+      ctx.addIssue({ code: "custom", path: ["prompt"], message: `${req.operation} requires a non-empty prompt` });
+    }
+  });
+/** What a caller sends (defaults may be omitted). */
+export type RunRequestInput = z.input<typeof RunRequest>;
+/** What the runner works with after parsing. */
+export type RunRequest = z.output<typeof RunRequest>;
+
+// ---------- Workspace fingerprint ----------
+
+export const FingerprintChanges = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  modified: z.array(z.string()),
+});
+export type FingerprintChanges = z.infer<typeof FingerprintChanges>;
+
+export const Fingerprint = z.object({
+  fileCount: z.number().int().nonnegative(),
+  /** sha256 hex over the sorted lines `path \0 sha256(content) \n`. */
+  treeHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** path → first 12 hex chars of sha256(content). */
+  files: z.record(z.string(), z.string()),
+  /** Against the workspace as the project's previous run (or snapshot import) left it; null when none. */
+  changes: FingerprintChanges.nullable(),
+});
+export type Fingerprint = z.infer<typeof Fingerprint>;
+
+// ---------- NDJSON run events ----------
+
+export const Usage = z.object({
+  inputTokens: z.number().nonnegative(),
+  outputTokens: z.number().nonnegative(),
+  cacheCreationInputTokens: z.number().nonnegative(),
+  cacheReadInputTokens: z.number().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const Metadata = z.object({
+  recommendations: z.array(z.string()),
+  documentation: z.string(),
+});
+export type Metadata = z.infer<typeof Metadata>;
+
+export const RunErrorCode = z.enum([
+  "session_not_found",
+  "session_corrupted",
+  "overloaded",
+  "compact_failed",
+  "bad_request",
+  "internal",
+]);
+export type RunErrorCode = z.infer<typeof RunErrorCode>;
+
+export const StartedEvent = z.object({
+  type: z.literal("started"),
+  runId: z.string(),
+  operation: Operation,
+  resumeSessionId: SessionId.nullable(),
+});
+export const SessionEvent = z.object({ type: z.literal("session"), sessionId: SessionId });
+export const AssistantTextEvent = z.object({ type: z.literal("assistant_text"), text: z.string().max(2000) });
+export const ToolUseEvent = z.object({ type: z.literal("tool_use"), name: z.string(), target: z.string().nullable() });
+
+export const ResultEvent = z.object({
+  type: z.literal("result"),
+  /** The id from the engine's last message; with forkSession it differs from resumeSessionId. */
+  sessionId: SessionId,
+  /** Tokens of every model call this run made (compaction included). */
+  usage: Usage,
+  /** The engine's total_cost_usd: cumulative over the session chain the transcript carries. */
+  totalCostUsd: z.number().nonnegative(),
+  /** This run's own cost: totalCostUsd minus the total the resumed transcript had saved. */
+  costUsd: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  numTurns: z.number().int().nonnegative(),
+  toolCalls: z.number().int().nonnegative(),
+  filesRead: z.number().int().nonnegative(),
+  text: z.string(),
+  metadata: Metadata.nullable(),
+  fingerprint: Fingerprint,
+});
+export type ResultEvent = z.infer<typeof ResultEvent>;
+
+export const ErrorEvent = z.object({
+  type: z.literal("error"),
+  code: RunErrorCode,
+  message: z.string(),
+  retryable: z.boolean(),
+  /** compact_failed: the unchanged session; otherwise the last id the engine reported, if any. */
+  sessionId: SessionId.nullable(),
+});
+export type ErrorEvent = z.infer<typeof ErrorEvent>;
+
+export const RunEvent = z.discriminatedUnion("type", [
+  StartedEvent,
+  SessionEvent,
+  AssistantTextEvent,
+  ToolUseEvent,
+  ResultEvent,
+  ErrorEvent,
+]);
+export type RunEvent = z.infer<typeof RunEvent>;
+export type FinalEvent = ResultEvent | ErrorEvent;
+
+export function isFinalEvent(event: RunEvent): event is FinalEvent {
+  return event.type === "result" || event.type === "error";
+}
+
+// ---------- Plain JSON endpoints ----------
+
+export const HttpErrorCode = z.enum([
+  "bad_request",
+  "unauthorized",
+  "busy",
+  "not_found",
+  "session_not_found",
+  "method_not_allowed",
+  "payload_too_large",
+  "internal",
+]);
+export type HttpErrorCode = z.infer<typeof HttpErrorCode>;
+
+export const ErrorEnvelope = z.object({
+  error: z.object({ code: HttpErrorCode, message: z.string() }),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export const HealthResponse = z.object({ ok: z.literal(true), engine: z.string() });
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+export const WorkspaceResponse = z.object({ fingerprint: Fingerprint });
+export type WorkspaceResponse = z.infer<typeof WorkspaceResponse>;
+
+export const SnapshotFile = z.object({
+  path: z.string().min(1).max(4096),
+  contentBase64: z.base64(),
+});
+export type SnapshotFile = z.infer<typeof SnapshotFile>;
+
+export const SnapshotResponse = z.object({ files: z.array(SnapshotFile), fingerprint: Fingerprint });
+export type SnapshotResponse = z.infer<typeof SnapshotResponse>;
+
+export const SnapshotPutRequest = z.object({ files: z.array(SnapshotFile).max(100_000) });
+export type SnapshotPutRequest = z.infer<typeof SnapshotPutRequest>;
+
+export const SessionInfoResponse = z.object({
+  sessionId: SessionId,
+  transcriptBytes: z.number().int().nonnegative(),
+});
+export type SessionInfoResponse = z.infer<typeof SessionInfoResponse>;
