@@ -1,0 +1,37 @@
+// Typed view of the Worker's vars: parsed once per use so a bad value fails loudly.
+export type CompactionPolicy = "always" | "threshold" | "never";
+
+export interface ChainConfig {
+  resumeEnabled: boolean;
+  maxAgeMs: number;
+  structuralChangeThreshold: number;
+  compactionPolicy: CompactionPolicy;
+  compactionThresholdTokens: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryBudgetMs: number;
+}
+
+function num(raw: string, name: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`config ${name} must be a number >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function policy(raw: string): CompactionPolicy {
+  if (raw === "always" || raw === "threshold" || raw === "never") return raw;
+  throw new Error(`config COMPACTION_POLICY must be always|threshold|never, got "${raw}"`);
+}
+
+export function chainConfig(env: Env): ChainConfig {
+  return {
+    resumeEnabled: env.SESSION_RESUME_ENABLED.trim().toLowerCase() === "true",
+    maxAgeMs: num(env.SESSION_MAX_AGE_HOURS, "SESSION_MAX_AGE_HOURS", 0) * 3_600_000,
+    structuralChangeThreshold: num(env.SESSION_STRUCTURAL_CHANGE_THRESHOLD, "SESSION_STRUCTURAL_CHANGE_THRESHOLD", 0),
+    compactionPolicy: policy(env.COMPACTION_POLICY),
+    compactionThresholdTokens: num(env.COMPACTION_THRESHOLD_TOKENS, "COMPACTION_THRESHOLD_TOKENS", 0),
+    maxAttempts: num(env.RUNNER_MAX_ATTEMPTS, "RUNNER_MAX_ATTEMPTS", 1),
+    retryBaseMs: num(env.RUNNER_RETRY_BASE_MS, "RUNNER_RETRY_BASE_MS", 0),
+    retryBudgetMs: num(env.RUNNER_RETRY_BUDGET_MS, "RUNNER_RETRY_BUDGET_MS", 0),
+  };
+}

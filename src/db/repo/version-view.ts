@@ -1,0 +1,35 @@
+import type { VersionView } from "../../domain/views.ts";
+import type { ProjectVersion } from "../schema.ts";
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+/** A version row as plain JSON data (dates as ISO strings) for RPC and the API. */
+export function versionView(v: ProjectVersion): VersionView {
+  return {
+    id: v.id,
+    versionNumber: v.versionNumber,
+    kind: v.kind,
+    status: v.status,
+    prompt: v.prompt,
+    jobId: v.jobId,
+    aiSessionId: v.aiSessionId,
+    aiSessionCreatedAt: iso(v.aiSessionCreatedAt),
+    aiSessionLastUsedAt: iso(v.aiSessionLastUsedAt),
+    resumeDecision: v.resumeDecision,
+    resumeReason: v.resumeReason,
+    recommendations: Array.isArray(v.recommendations) ? v.recommendations.filter((r): r is string => typeof r === "string") : null,
+    documentation: v.documentation,
+    usage: {
+      inputTokens: v.inputTokens,
+      outputTokens: v.outputTokens,
+      cacheCreationInputTokens: v.cacheCreationInputTokens,
+      cacheReadInputTokens: v.cacheReadInputTokens,
+      costUsd: v.costUsd,
+      durationMs: v.durationMs,
+    },
+    errorCode: v.errorCode,
+    errorMessage: v.errorMessage,
+    createdAt: v.createdAt.toISOString(),
+    completedAt: iso(v.completedAt),
+  };
+}

@@ -1,0 +1,31 @@
+import type { RunOutcome } from "../runner/client.ts";
+import type { Operation } from "../runner/protocol.ts";
+import type { JobContext } from "./context.ts";
+import { emit } from "./context.ts";
+import { backoffMs, mayRetry, sleep } from "./retry.ts";
+
+// One runner operation, retried with backoff while the failure is transient (overloaded,
+// runner restarting, stream cut), within the configured attempts and time budget.
+export async function callRunner(ctx: JobContext, operation: Operation, resumeSessionId: string | null, prompt: string): Promise<RunOutcome> {
+  const policy = { maxAttempts: ctx.config.maxAttempts, baseMs: ctx.config.retryBaseMs, budgetMs: ctx.config.retryBudgetMs };
+  const started = ctx.now();
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await ctx.runner.run(
+      { runId: `${ctx.job.id}:${operation}:${attempt}`, projectId: ctx.projectId, operation, prompt, resumeSessionId, forkSession: true },
+      (event) => {
+        if (event.type === "started") return;
+        emit(ctx, "progress", { step: operation, ...event });
+      },
+    );
+    if (outcome.ok || !outcome.error.retryable) return outcome;
+    const wait = backoffMs(attempt, policy.baseMs);
+    if (!mayRetry(policy, attempt, ctx.now() - started, wait)) {
+      return {
+        ok: false,
+        error: { ...outcome.error, message: `${outcome.error.message} (gave up after ${attempt} attempts)` },
+      };
+    }
+    emit(ctx, "retrying", { step: operation, attempt, waitMs: wait, code: outcome.error.code });
+    await sleep(wait);
+  }
+}

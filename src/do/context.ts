@@ -1,0 +1,41 @@
+import type { ArtifactStore } from "../artifacts/store.ts";
+import type { ChainConfig } from "../config.ts";
+import type { AttemptRow } from "../db/repo/writes.ts";
+import type { RunnerClient } from "../runner/client.ts";
+import type { ChainStore } from "./storage/chain.ts";
+import type { EventStore } from "./storage/events.ts";
+import type { JobRecord, JobStore } from "./storage/jobs.ts";
+import type { OutboxStore } from "./storage/outbox.ts";
+
+/** Everything one job's pipeline works with; built by the DO for each job. */
+export interface JobContext {
+  projectId: string;
+  job: JobRecord;
+  config: ChainConfig;
+  runner: RunnerClient;
+  artifacts: ArtifactStore;
+  chain: ChainStore;
+  jobs: JobStore;
+  events: EventStore;
+  outbox: OutboxStore;
+  /** Sends pending Postgres writes; false when Postgres could not take them now. */
+  flush(): Promise<boolean>;
+  /** Postgres says the session id was produced by this project (null: could not ask). */
+  sessionInPostgres(sessionId: string): Promise<boolean | null>;
+  now(): number;
+  /** Resume attempts made for this job so far (audit numbering). */
+  attempts: number;
+}
+
+export function emit(ctx: JobContext, type: string, data: Record<string, unknown>): void {
+  ctx.events.append(ctx.job.id, type, data, ctx.now());
+}
+
+/** Queues one audit row; every resume attempt and every decision not to resume gets one. */
+export function audit(ctx: JobContext, row: Omit<AttemptRow, "projectId" | "versionId" | "userId" | "attemptNumber">): void {
+  ctx.attempts += 1;
+  ctx.outbox.push({
+    op: "insert_attempt",
+    row: { ...row, projectId: ctx.projectId, versionId: ctx.job.versionId, userId: ctx.job.userId, attemptNumber: ctx.attempts },
+  });
+}

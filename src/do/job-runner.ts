@@ -1,0 +1,133 @@
+import type { ResultEvent } from "../runner/protocol.ts";
+import type { JobContext } from "./context.ts";
+import { audit, emit } from "./context.ts";
+import { decide, structuralDecision } from "./decision.ts";
+import type { Decision } from "./decision.ts";
+import { restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
+import { runStep } from "./step.ts";
+
+// Public texts for failures: runner details stay in the logs and the audit trail.
+const PUBLIC_FAILURE: Record<string, string> = {
+  overloaded: "The AI runner stayed overloaded or unreachable; retries were exhausted.",
+  internal: "The AI runner failed while working on this update.",
+  bad_request: "The AI runner rejected this update.",
+};
+
+async function decideResume(ctx: JobContext, projectOverride: boolean | null): Promise<Decision> {
+  const chain = ctx.chain.get();
+  const decision = decide({ config: ctx.config, projectOverride, chain, now: ctx.now() });
+  if (!decision.resume) return decision;
+  try {
+    const current = await ctx.runner.workspace(ctx.projectId);
+    return structuralDecision(chain.fingerprint, current, ctx.config.structuralChangeThreshold) ?? decision;
+  } catch (err) {
+    emit(ctx, "warning", { message: "could not read the workspace fingerprint", detail: String(err) });
+    return decision;
+  }
+}
+
+/** Context size of the session after a step: the prompt of its average turn. */
+function contextTokens(result: ResultEvent): number {
+  const u = result.usage;
+  return Math.round((u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens) / Math.max(1, result.numTurns));
+}
+
+function shouldCompact(ctx: JobContext, last: ResultEvent | null): boolean {
+  switch (ctx.config.compactionPolicy) {
+    case "always":
+      return true;
+    case "never":
+      return false;
+    case "threshold":
+      return last !== null && contextTokens(last) > ctx.config.compactionThresholdTokens;
+  }
+}
+
+function finish(ctx: JobContext, status: "succeeded" | "failed", error: { code: string; message: string } | null): void {
+  const now = ctx.now();
+  const totals = ctx.job.totals;
+  ctx.jobs.finish(ctx.job.id, status, now, error);
+  ctx.outbox.push({
+    op: "update_version",
+    id: ctx.job.versionId,
+    patch: {
+      status,
+      completedAt: new Date(now).toISOString(),
+      errorCode: error?.code ?? null,
+      errorMessage: error?.message ?? null,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      cacheCreationInputTokens: totals.cacheCreationInputTokens,
+      cacheReadInputTokens: totals.cacheReadInputTokens,
+      costUsd: totals.costUsd,
+      durationMs: totals.durationMs,
+    },
+  });
+  emit(ctx, status, { totals, sessionId: ctx.chain.get().headSessionId, error });
+}
+
+function warn(ctx: JobContext, message: string, detail: string): void {
+  ctx.jobs.addWarning(ctx.job.id, message);
+  emit(ctx, "warning", { message, detail });
+}
+
+// One job: the build or update (resuming the head when allowed), then metadata and
+// compaction resuming what it left. Steps already done (before an eviction) are skipped.
+export async function runJob(ctx: JobContext, projectOverride: boolean | null): Promise<void> {
+  const { job } = ctx;
+  ctx.jobs.markRunning(job.id, ctx.now());
+  ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { status: "running" } });
+  emit(ctx, "running", { versionNumber: job.versionNumber, resumedAfterInterruption: job.status === "running" });
+  try {
+    await restoreWorkspace(ctx);
+  } catch (err) {
+    warn(ctx, "could not restore the workspace from its snapshot", String(err));
+  }
+
+  const mainOp = job.kind === "create" ? "build" : "update";
+  let last: ResultEvent | null = null;
+  if (!job.doneSteps.includes(mainOp)) {
+    const decision = await decideResume(ctx, projectOverride);
+    const head = ctx.chain.get().headSessionId;
+    const reason = decision.resume ? decision.reason : `${decision.reason}: ${decision.detail}`;
+    ctx.jobs.setDecision(job.id, decision.resume ? "resume" : "fresh", reason, decision.resume ? decision.sessionId : null);
+    ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { resumeDecision: decision.resume ? "resume" : "fresh", resumeReason: reason } });
+    if (!decision.resume) {
+      audit(ctx, { requestedSessionId: head, returnedSessionId: null, outcome: decision.reason === "stale" ? "stale" : "skipped", reason, errorText: null });
+    }
+    emit(ctx, "decision", { resume: decision.resume, reason, sessionId: decision.resume ? decision.sessionId : null });
+    const main = await runStep(ctx, mainOp, decision.resume ? decision.sessionId : null, job.prompt, true);
+    if (!main.ok) {
+      console.error(`job ${job.id} failed at ${mainOp}: ${main.code}: ${main.message}`);
+      finish(ctx, "failed", { code: main.code === "overloaded" ? "runner_unavailable" : `runner_${main.code}`, message: PUBLIC_FAILURE[main.code] ?? "The update could not be completed." });
+      await ctx.flush();
+      return;
+    }
+    last = main.result;
+  }
+
+  if (!job.doneSteps.includes("metadata")) {
+    const head = ctx.chain.get().headSessionId;
+    if (head !== null) {
+      const meta = await runStep(ctx, "metadata", head, "", false);
+      if (meta.ok) last = meta.result;
+      else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);
+    }
+  }
+
+  if (!job.doneSteps.includes("compact") && shouldCompact(ctx, last)) {
+    const head = ctx.chain.get().headSessionId;
+    if (head !== null) {
+      const compact = await runStep(ctx, "compact", head, "/compact", false);
+      if (!compact.ok) warn(ctx, "compaction failed; the session is unchanged", `${compact.code}: ${compact.message}`);
+    }
+  }
+
+  try {
+    await saveArtifacts(ctx);
+  } catch (err) {
+    warn(ctx, "could not save the transcript and workspace to R2", String(err));
+  }
+  finish(ctx, "succeeded", null);
+  await ctx.flush();
+}

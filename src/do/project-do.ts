@@ -1,0 +1,269 @@
+import { DurableObject } from "cloudflare:workers";
+import { ArtifactStore } from "../artifacts/store.ts";
+import { chainConfig } from "../config.ts";
+import { withDb } from "../db/client.ts";
+import { listVersions, sessionBelongsToProject } from "../db/repo/reads.ts";
+import { applyWrite } from "../db/repo/writes.ts";
+import { versionView } from "../db/repo/version-view.ts";
+import type { Result } from "../domain/result.ts";
+import { fail, ok } from "../domain/result.ts";
+import type { Accepted, JobEvent, JobView, ProjectView, SessionView, VersionView } from "../domain/views.ts";
+import { newId } from "../ids.ts";
+import { runnerFor } from "../runner/select.ts";
+import type { JobContext } from "./context.ts";
+import { runJob } from "./job-runner.ts";
+import { ChainStore } from "./storage/chain.ts";
+import { EventStore } from "./storage/events.ts";
+import { JobStore } from "./storage/jobs.ts";
+import type { JobRecord } from "./storage/jobs.ts";
+import { MetaStore } from "./storage/meta.ts";
+import { OutboxStore } from "./storage/outbox.ts";
+import { migrate } from "./storage/schema.ts";
+
+/** If a job's alarm dies with the instance, this alarm picks the job up again. */
+const WATCHDOG_MS = 5 * 60_000;
+/** Postgres writes that failed are retried this often. */
+const OUTBOX_RETRY_MS = 30_000;
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface QueueStats {
+  queued: number;
+  running: number;
+  outbox: number;
+}
+
+// One per project: the single writer of its session chain. Jobs wait in SQLite and the
+// alarm runs them one at a time, so nothing is lost to a restart and nothing runs twice.
+export class ProjectDO extends DurableObject<Env> {
+  private readonly meta: MetaStore;
+  private readonly jobs: JobStore;
+  private readonly chain: ChainStore;
+  private readonly events: EventStore;
+  private readonly outbox: OutboxStore;
+  /** In-memory: this instance is running a job now (storage says which one). */
+  private working = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    // Setup only: no I/O beyond this object's own storage.
+    void ctx.blockConcurrencyWhile(async () => migrate(sql));
+    this.meta = new MetaStore(sql);
+    this.jobs = new JobStore(sql);
+    this.chain = new ChainStore(sql);
+    this.events = new EventStore(sql);
+    this.outbox = new OutboxStore(sql);
+  }
+
+  // ---- RPC ----
+
+  async createProject(input: { projectId: string; ownerUserId: string; name: string; prompt: string }): Promise<Result<Accepted>> {
+    if (this.meta.get() !== null) return fail("invalid", "project already exists");
+    const now = Date.now();
+    this.meta.create(input.projectId, input.ownerUserId, input.name, now);
+    this.outbox.push({ op: "upsert_project", id: input.projectId, ownerUserId: input.ownerUserId, name: input.name, resumeEnabled: null });
+    return ok(await this.enqueue(input.ownerUserId, "create", input.prompt, null));
+  }
+
+  async enqueueUpdate(input: { userId: string; prompt: string; idempotencyKey: string | null }): Promise<Result<Accepted>> {
+    const project = this.owned(input.userId);
+    if (project === null) return fail("not_found", "project not found");
+    if (input.idempotencyKey !== null) {
+      const existing = this.jobs.byIdempotencyKey(input.idempotencyKey);
+      if (existing !== null) {
+        if (existing.promptHash !== (await sha256(input.prompt))) {
+          return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
+        }
+        return ok(this.accepted(existing, true));
+      }
+    }
+    return ok(await this.enqueue(input.userId, "update", input.prompt, input.idempotencyKey));
+  }
+
+  async getProject(userId: string): Promise<Result<{ project: ProjectView; session: SessionView; queue: QueueStats }>> {
+    const project = this.owned(userId);
+    if (project === null) return fail("not_found", "project not found");
+    return ok({ project, session: this.chain.view(project.id, Date.now()), queue: this.stats() });
+  }
+
+  async setResumeOverride(userId: string, value: boolean | null): Promise<Result<ProjectView>> {
+    const project = this.owned(userId);
+    if (project === null) return fail("not_found", "project not found");
+    this.meta.setResumeOverride(value);
+    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: value });
+    await this.flush();
+    return ok({ ...project, resumeOverride: value });
+  }
+
+  async getJob(userId: string, jobId: string): Promise<Result<JobView>> {
+    const project = this.owned(userId);
+    const job = project === null ? null : this.jobs.view(jobId, project.id);
+    return job === null ? fail("not_found", "job not found") : ok(job);
+  }
+
+  async jobEvents(userId: string, jobId: string, afterId: number): Promise<Result<{ events: JobEvent[]; done: boolean }>> {
+    const project = this.owned(userId);
+    const job = project === null ? null : this.jobs.byId(jobId);
+    if (job === null) return fail("not_found", "job not found");
+    const events = this.events.after(jobId, afterId, 200);
+    const finished = job.status === "succeeded" || job.status === "failed";
+    // Done once the job has finished and this page reaches the end of its log.
+    return ok({ events, done: finished && events.length < 200 });
+  }
+
+  async getSession(userId: string): Promise<Result<SessionView>> {
+    const project = this.owned(userId);
+    return project === null ? fail("not_found", "project not found") : ok(this.chain.view(project.id, Date.now()));
+  }
+
+  async resetSession(userId: string): Promise<Result<SessionView>> {
+    const project = this.owned(userId);
+    if (project === null) return fail("not_found", "project not found");
+    const head = this.chain.get().headSessionId;
+    this.chain.requestReset();
+    this.outbox.push({
+      op: "insert_attempt",
+      row: { projectId: project.id, versionId: null, userId, requestedSessionId: head, returnedSessionId: null, outcome: "skipped", reason: "reset_requested: the owner reset the session; the next update starts fresh", attemptNumber: 1, errorText: null },
+    });
+    await this.flush();
+    return ok(this.chain.view(project.id, Date.now()));
+  }
+
+  async listVersions(userId: string): Promise<Result<VersionView[]>> {
+    const project = this.owned(userId);
+    if (project === null) return fail("not_found", "project not found");
+    if (!(await this.flush())) return fail("unavailable", "the version store is unavailable, try again");
+    try {
+      return ok((await withDb(this.env, (db) => listVersions(db, project.id))).map(versionView));
+    } catch (err) {
+      console.error("listVersions failed", err);
+      return fail("unavailable", "the version store is unavailable, try again");
+    }
+  }
+
+  stats(): QueueStats {
+    return { ...this.jobs.counts(), outbox: this.outbox.size() };
+  }
+
+  // ---- queue ----
+
+  private owned(userId: string): ProjectView | null {
+    const project = this.meta.get();
+    return project !== null && project.ownerUserId === userId ? project : null;
+  }
+
+  private accepted(job: JobRecord, replayed: boolean): Accepted {
+    const project = this.meta.get();
+    const view = project === null ? null : this.jobs.view(job.id, project.id);
+    if (project === null || view === null) throw new Error("accepted job vanished");
+    return { project, job: view, version: { id: job.versionId, number: job.versionNumber }, replayed };
+  }
+
+  private async enqueue(userId: string, kind: "create" | "update", prompt: string, idempotencyKey: string | null): Promise<Accepted> {
+    const promptHash = await sha256(prompt);
+    const projectId = this.meta.get()?.id ?? "";
+    const now = Date.now();
+    // Persist before acting: the job is in storage before anything else happens.
+    const versionNumber = this.meta.takeVersionNumber();
+    const job = { id: newId("job"), versionId: newId("ver"), versionNumber, kind, prompt, userId, idempotencyKey, promptHash };
+    this.jobs.insert(job, now);
+    this.outbox.push({ op: "insert_version", id: job.versionId, projectId, versionNumber, kind, prompt, jobId: job.id });
+    this.events.append(job.id, "queued", { versionNumber }, now);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now);
+    const record = this.jobs.byId(job.id);
+    if (record === null) throw new Error("job not stored");
+    const accepted = this.accepted(record, false);
+    // Best effort now; the alarm retries whatever Postgres did not take.
+    await this.flush();
+    return accepted;
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.working) return; // this instance is already on it; it schedules what follows
+    await this.flush();
+    const job = this.jobs.next();
+    const project = this.meta.get();
+    if (job === null || project === null) {
+      if (this.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+      return;
+    }
+    this.working = true;
+    try {
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      await runJob(this.jobContext(project.id, job), project.resumeOverride);
+    } catch (err) {
+      // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
+      console.error(`job ${job.id} crashed`, err);
+      if (this.jobs.byId(job.id)?.status === "running") {
+        this.jobs.finish(job.id, "failed", Date.now(), { code: "internal", message: "The update failed unexpectedly." });
+        this.outbox.push({ op: "update_version", id: job.versionId, patch: { status: "failed", errorCode: "internal", errorMessage: "The update failed unexpectedly.", completedAt: new Date().toISOString() } });
+        this.events.append(job.id, "failed", { error: { code: "internal", message: "The update failed unexpectedly." } }, Date.now());
+        await this.flush();
+      }
+    } finally {
+      this.working = false;
+    }
+    const more = this.jobs.next() !== null;
+    if (more) await this.ctx.storage.setAlarm(Date.now());
+    else if (this.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  private jobContext(projectId: string, job: JobRecord): JobContext {
+    return {
+      projectId,
+      job,
+      config: chainConfig(this.env),
+      runner: runnerFor(this.env, projectId),
+      artifacts: new ArtifactStore(this.env.ARTIFACTS, projectId),
+      chain: this.chain,
+      jobs: this.jobs,
+      events: this.events,
+      outbox: this.outbox,
+      flush: () => this.flush(),
+      sessionInPostgres: async (sessionId) => {
+        try {
+          return await withDb(this.env, (db) => sessionBelongsToProject(db, projectId, sessionId));
+        } catch (err) {
+          console.error("ownership check failed", err);
+          return null;
+        }
+      },
+      now: () => Date.now(),
+      attempts: 0,
+    };
+  }
+
+  private flushing: Promise<boolean> = Promise.resolve(true);
+
+  /** One flush at a time: an RPC and the alarm must not send the same rows twice. */
+  private flush(): Promise<boolean> {
+    const next = this.flushing.then(() => this.flushNow(), () => this.flushNow());
+    this.flushing = next;
+    return next;
+  }
+
+  /** Sends the outbox to Postgres in order; stops at the first failure, keeping the rest. */
+  private async flushNow(): Promise<boolean> {
+    const pending = this.outbox.pending(500);
+    if (pending.length === 0) return true;
+    try {
+      await withDb(this.env, async (db) => {
+        for (const { seq, write } of pending) {
+          await applyWrite(db, write);
+          this.outbox.done(seq);
+        }
+      });
+      return this.outbox.size() === 0 || this.flushNow();
+    } catch (err) {
+      const first = this.outbox.pending(1)[0];
+      if (first !== undefined) this.outbox.failed(first.seq, String(err));
+      console.error("postgres write failed; kept in the outbox", err);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type { Usage } from "../domain/views.ts";
+import { addUsage } from "../domain/views.ts";
+import type { Operation, ResultEvent } from "../runner/protocol.ts";
+import type { JobContext } from "./context.ts";
+import { audit, emit } from "./context.ts";
+
+export function usageOf(result: ResultEvent): Usage {
+  return {
+    inputTokens: result.usage.inputTokens,
+    outputTokens: result.usage.outputTokens,
+    cacheCreationInputTokens: result.usage.cacheCreationInputTokens,
+    cacheReadInputTokens: result.usage.cacheReadInputTokens,
+    costUsd: result.costUsd,
+    durationMs: result.durationMs,
+  };
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+// After EVERY step the id the runner returned becomes the head: first in DO storage
+// (fenced by the generation read before the call), then in Postgres via the outbox.
+export async function recordStep(
+  ctx: JobContext,
+  operation: Operation,
+  sessionIn: string | null,
+  result: ResultEvent,
+  generation: number,
+): Promise<void> {
+  const before = ctx.chain.get().headSessionId;
+  const now = ctx.now();
+  ctx.chain.setHead(generation, {
+    sessionId: result.sessionId,
+    parentSessionId: sessionIn,
+    versionNumber: ctx.job.versionNumber,
+    operation,
+    fingerprint: result.fingerprint,
+  }, now);
+  const totals = addUsage(ctx.job.totals, usageOf(result));
+  ctx.job.totals = totals;
+  ctx.job.doneSteps.push(operation);
+  ctx.jobs.recordStep(ctx.job.id, operation, result.sessionId, totals);
+  const chain = ctx.chain.get();
+  ctx.outbox.push({
+    op: "update_version",
+    id: ctx.job.versionId,
+    patch: {
+      aiSessionId: result.sessionId,
+      aiSessionCreatedAt: iso(chain.headCreatedAt),
+      aiSessionLastUsedAt: iso(now),
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      cacheCreationInputTokens: totals.cacheCreationInputTokens,
+      cacheReadInputTokens: totals.cacheReadInputTokens,
+      costUsd: totals.costUsd,
+      durationMs: totals.durationMs,
+      ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation } : {}),
+    },
+  });
+  ctx.outbox.push({
+    op: "insert_metric",
+    row: {
+      projectId: ctx.projectId,
+      versionId: ctx.job.versionId,
+      operation,
+      sessionIdIn: sessionIn,
+      sessionIdOut: result.sessionId,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      cacheCreationInputTokens: result.usage.cacheCreationInputTokens,
+      cacheReadInputTokens: result.usage.cacheReadInputTokens,
+      costUsd: result.costUsd,
+      durationMs: result.durationMs,
+      numTurns: result.numTurns,
+      toolCalls: result.toolCalls,
+      filesRead: result.filesRead,
+      isResumable: chain.resumable,
+      resumeFailureCount: chain.failureCount,
+    },
+  });
+  if (sessionIn !== null) {
+    const forked = result.sessionId !== sessionIn;
+    audit(ctx, {
+      requestedSessionId: sessionIn,
+      returnedSessionId: result.sessionId,
+      outcome: forked ? "forked" : "resumed",
+      reason: forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`,
+      errorText: null,
+    });
+  }
+  if (before !== result.sessionId) {
+    emit(ctx, "session_changed", { step: operation, from: before, to: result.sessionId, relation: sessionIn === null ? "new" : result.sessionId === sessionIn ? "resumed" : "forked" });
+  }
+  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+  await ctx.flush();
+}

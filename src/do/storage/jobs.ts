@@ -1,0 +1,198 @@
+import type { JobStatus, JobView, Operation, ResumeDecisionKind, Usage, VersionKind } from "../../domain/views.ts";
+import { zeroUsage } from "../../domain/views.ts";
+
+interface JobRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  version_id: string;
+  version_number: number;
+  kind: string;
+  prompt: string;
+  user_id: string;
+  status: string;
+  step: string | null;
+  idempotency_key: string | null;
+  prompt_hash: string;
+  resume_decision: string | null;
+  resume_reason: string | null;
+  session_in: string | null;
+  session_out: string | null;
+  totals: string;
+  warnings: string;
+  done_steps: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface JobRecord {
+  seq: number;
+  id: string;
+  versionId: string;
+  versionNumber: number;
+  kind: VersionKind;
+  prompt: string;
+  userId: string;
+  status: JobStatus;
+  idempotencyKey: string | null;
+  promptHash: string;
+  doneSteps: Operation[];
+  totals: Usage;
+  warnings: string[];
+}
+
+export interface NewJob {
+  id: string;
+  versionId: string;
+  versionNumber: number;
+  kind: VersionKind;
+  prompt: string;
+  userId: string;
+  idempotencyKey: string | null;
+  promptHash: string;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+// The FIFO queue of jobs. A job is `running` from the moment the alarm picks it until it
+// finishes, so a restart finds it and carries on instead of losing it.
+export class JobStore {
+  private readonly sql: SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  insert(job: NewJob, now: number): void {
+    this.sql.exec(
+      `INSERT INTO jobs (id, version_id, version_number, kind, prompt, user_id, status, idempotency_key, prompt_hash, totals, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      job.id, job.versionId, job.versionNumber, job.kind, job.prompt, job.userId,
+      job.idempotencyKey, job.promptHash, JSON.stringify(zeroUsage()), now,
+    );
+  }
+
+  private row(where: string, ...args: SqlStorageValue[]): JobRow | undefined {
+    return this.sql.exec<JobRow>(`SELECT * FROM jobs WHERE ${where} LIMIT 1`, ...args).toArray()[0];
+  }
+
+  byId(id: string): JobRecord | null {
+    const row = this.row("id = ?", id);
+    return row ? record(row) : null;
+  }
+
+  byIdempotencyKey(key: string): JobRecord | null {
+    const row = this.row("idempotency_key = ?", key);
+    return row ? record(row) : null;
+  }
+
+  /** The job to work on: one left running by an interrupted alarm, else the oldest queued. */
+  next(): JobRecord | null {
+    const row = this.row("status = 'running' ORDER BY seq") ?? this.row("status = 'queued' ORDER BY seq");
+    return row ? record(row) : null;
+  }
+
+  view(id: string, projectId: string): JobView | null {
+    const row = this.row("id = ?", id);
+    return row ? this.toView(row, projectId) : null;
+  }
+
+  counts(): { queued: number; running: number } {
+    const rows = this.sql.exec<{ status: string; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('queued','running') GROUP BY status",
+    ).toArray();
+    return {
+      queued: rows.find((r) => r.status === "queued")?.n ?? 0,
+      running: rows.find((r) => r.status === "running")?.n ?? 0,
+    };
+  }
+
+  markRunning(id: string, now: number): void {
+    this.sql.exec("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?", now, id);
+  }
+
+  setStep(id: string, step: Operation | null): void {
+    this.sql.exec("UPDATE jobs SET step = ? WHERE id = ?", step, id);
+  }
+
+  setDecision(id: string, decision: ResumeDecisionKind, reason: string, sessionIn: string | null): void {
+    this.sql.exec("UPDATE jobs SET resume_decision = ?, resume_reason = ?, session_in = ? WHERE id = ?", decision, reason, sessionIn, id);
+  }
+
+  recordStep(id: string, step: Operation, sessionOut: string | null, totals: Usage): void {
+    const row = this.row("id = ?", id);
+    if (!row) return;
+    const done = JSON.parse(row.done_steps) as Operation[];
+    if (!done.includes(step)) done.push(step);
+    this.sql.exec(
+      "UPDATE jobs SET done_steps = ?, session_out = COALESCE(?, session_out), totals = ? WHERE id = ?",
+      JSON.stringify(done), sessionOut, JSON.stringify(totals), id,
+    );
+  }
+
+  addWarning(id: string, warning: string): void {
+    const row = this.row("id = ?", id);
+    if (!row) return;
+    const warnings = JSON.parse(row.warnings) as string[];
+    warnings.push(warning);
+    this.sql.exec("UPDATE jobs SET warnings = ? WHERE id = ?", JSON.stringify(warnings), id);
+  }
+
+  finish(id: string, status: "succeeded" | "failed", now: number, error: { code: string; message: string } | null): void {
+    this.sql.exec(
+      "UPDATE jobs SET status = ?, step = NULL, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?",
+      status, now, error?.code ?? null, error?.message ?? null, id,
+    );
+  }
+
+  private position(row: JobRow): number | null {
+    if (row.status !== "queued" && row.status !== "running") return null;
+    if (row.status === "running") return 1;
+    const ahead = this.sql.exec<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued','running') AND seq < ?", row.seq,
+    ).one();
+    return ahead.n + 1;
+  }
+
+  private toView(row: JobRow, projectId: string): JobView {
+    const rec = record(row);
+    return {
+      id: row.id,
+      projectId,
+      versionId: row.version_id,
+      versionNumber: row.version_number,
+      kind: rec.kind,
+      status: rec.status,
+      position: this.position(row),
+      step: (row.step as Operation | null) ?? null,
+      resume: row.resume_decision === null ? null : { decision: row.resume_decision as ResumeDecisionKind, reason: row.resume_reason ?? "" },
+      sessionIdIn: row.session_in,
+      sessionIdOut: row.session_out,
+      totals: rec.totals,
+      warnings: rec.warnings,
+      error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? "" },
+      createdAt: new Date(row.created_at).toISOString(),
+      startedAt: iso(row.started_at),
+      finishedAt: iso(row.finished_at),
+    };
+  }
+}
+
+function record(row: JobRow): JobRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    versionId: row.version_id,
+    versionNumber: row.version_number,
+    kind: row.kind as VersionKind,
+    prompt: row.prompt,
+    userId: row.user_id,
+    status: row.status as JobStatus,
+    idempotencyKey: row.idempotency_key,
+    promptHash: row.prompt_hash,
+    doneSteps: JSON.parse(row.done_steps) as Operation[],
+    totals: JSON.parse(row.totals) as Usage,
+    warnings: JSON.parse(row.warnings) as string[],
+  };
+}

@@ -1,0 +1,50 @@
+import type { ProjectView } from "../../domain/views.ts";
+
+interface MetaRow extends Record<string, SqlStorageValue> {
+  project_id: string;
+  owner_user_id: string;
+  name: string;
+  resume_override: number | null;
+  created_at: number;
+  next_version: number;
+}
+
+// The project's identity inside its DO: who owns it, and the next version number.
+export class MetaStore {
+  private readonly sql: SqlStorage;
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  get(): ProjectView | null {
+    const row = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0];
+    if (!row) return null;
+    return {
+      id: row.project_id,
+      name: row.name,
+      ownerUserId: row.owner_user_id,
+      resumeOverride: row.resume_override === null ? null : row.resume_override === 1,
+      latestVersionNumber: row.next_version - 1,
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  create(projectId: string, ownerUserId: string, name: string, now: number): void {
+    this.sql.exec(
+      "INSERT INTO meta (id, project_id, owner_user_id, name, resume_override, created_at, next_version) VALUES (1, ?, ?, ?, NULL, ?, 1)",
+      projectId, ownerUserId, name, now,
+    );
+  }
+
+  /** Reserves the next version number; the DO runs one RPC's synchronous code at a time. */
+  takeVersionNumber(): number {
+    const row = this.sql.exec<{ next_version: number }>(
+      "UPDATE meta SET next_version = next_version + 1 WHERE id = 1 RETURNING next_version",
+    ).one();
+    return row.next_version - 1;
+  }
+
+  setResumeOverride(value: boolean | null): void {
+    this.sql.exec("UPDATE meta SET resume_override = ? WHERE id = 1", value === null ? null : value ? 1 : 0);
+  }
+}

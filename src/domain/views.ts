@@ -1,0 +1,119 @@
+// Shapes the Durable Object returns over RPC and the API serialises as JSON.
+export type JobStatus = "queued" | "running" | "succeeded" | "failed";
+export type VersionKind = "create" | "update";
+export type Operation = "build" | "update" | "metadata" | "compact";
+export type ResumeDecisionKind = "resume" | "fresh";
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface JobView {
+  id: string;
+  projectId: string;
+  versionId: string;
+  versionNumber: number;
+  kind: VersionKind;
+  status: JobStatus;
+  /** 1 = running or next to run; null once finished. */
+  position: number | null;
+  step: Operation | null;
+  resume: { decision: ResumeDecisionKind; reason: string } | null;
+  sessionIdIn: string | null;
+  sessionIdOut: string | null;
+  totals: Usage;
+  warnings: string[];
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ProjectView {
+  id: string;
+  name: string;
+  ownerUserId: string;
+  resumeOverride: boolean | null;
+  latestVersionNumber: number;
+  createdAt: string;
+}
+
+export interface ChainLink {
+  sessionId: string;
+  parentSessionId: string | null;
+  versionNumber: number;
+  operation: Operation;
+  relation: "new" | "resumed" | "forked";
+  at: string;
+}
+
+export interface SessionView {
+  projectId: string;
+  headSessionId: string | null;
+  headVersionNumber: number | null;
+  createdAt: string | null;
+  lastUsedAt: string | null;
+  ageSeconds: number | null;
+  resumable: boolean;
+  failureCount: number;
+  generation: number;
+  resetPending: boolean;
+  history: ChainLink[];
+}
+
+export interface JobEvent {
+  id: number;
+  jobId: string;
+  type: string;
+  /** The event's JSON object, as text (sent as the SSE data line). */
+  data: string;
+  at: string;
+}
+
+export interface VersionView {
+  id: string;
+  versionNumber: number;
+  kind: string;
+  status: string;
+  prompt: string;
+  jobId: string;
+  aiSessionId: string | null;
+  aiSessionCreatedAt: string | null;
+  aiSessionLastUsedAt: string | null;
+  resumeDecision: string | null;
+  resumeReason: string | null;
+  recommendations: string[] | null;
+  documentation: string | null;
+  usage: Usage;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface Accepted {
+  project: ProjectView;
+  job: JobView;
+  version: { id: string; number: number };
+  replayed: boolean;
+}
+
+export function zeroUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 };
+}
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+    costUsd: Math.round((a.costUsd + b.costUsd) * 1e6) / 1e6,
+    durationMs: a.durationMs + b.durationMs,
+  };
+}

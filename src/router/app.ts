@@ -1,0 +1,40 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import { events } from "./events.ts";
+import { legacy } from "./legacy.ts";
+import { projects } from "./projects.ts";
+import { validationHook } from "./validation.ts";
+
+export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+// Prompts are capped at 100 KB by validation; anything far larger is refused unread.
+app.use("*", bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new HttpError(413, "payload_too_large", "request body is larger than 1 MB"); } }));
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/v1/projects", events);
+app.route("/v1/projects", projects);
+app.route("/update-project", legacy);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "session-chain", version: "1.0.0", description: "Projects built and updated by Claude Code, each update resuming the previous session." },
+});
+
+app.notFound(() => new HttpError(404, "not_found", "no such route").toResponse());
+
+// The one place errors become HTTP. Only HttpError messages are public.
+app.onError((err) => {
+  if (err instanceof HttpError) return err.toResponse();
+  if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own 4xx (e.g. malformed JSON from the validator): its message is safe.
+    const code = err.status === 401 ? "unauthorized" : err.status === 413 ? "payload_too_large" : "bad_request";
+    const status = err.status === 401 || err.status === 413 ? err.status : 400;
+    return new HttpError(status, code, err.message || "bad request").toResponse();
+  }
+  console.error("unhandled error", err);
+  return new HttpError(500, "internal", "internal error").toResponse();
+});

@@ -1,0 +1,165 @@
+import { z } from "@hono/zod-openapi";
+import { ID_PATTERN_SOURCE } from "../ids.ts";
+
+const MAX_PROMPT_BYTES = 100 * 1024;
+const encoder = new TextEncoder();
+
+export const Prompt = z
+  .string({ error: (issue) => (issue.input === undefined ? "prompt is required" : "prompt must be a string") })
+  .refine((s) => s.trim().length > 0, "prompt must not be empty")
+  .refine((s) => encoder.encode(s).length <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes (100 KB)`)
+  .openapi({ description: "What the AI should build or change (at most 100 KB)." });
+
+const ProjectId = z
+  .string()
+  .regex(new RegExp(ID_PATTERN_SOURCE.prj), "project id must look like prj_ followed by 24 lowercase letters or digits")
+  .openapi({ example: "prj_0123456789abcdefghijklmn" });
+const JobId = z
+  .string()
+  .regex(new RegExp(ID_PATTERN_SOURCE.job), "job id must look like job_ followed by 24 lowercase letters or digits");
+
+export const ProjectParams = z.object({ id: ProjectId.openapi({ param: { name: "id", in: "path" } }) });
+export const JobParams = z.object({
+  id: ProjectId.openapi({ param: { name: "id", in: "path" } }),
+  jobId: JobId.openapi({ param: { name: "jobId", in: "path" } }),
+});
+
+export const CreateProjectBody = z
+  .object({
+    name: z
+      .string({ error: (issue) => (issue.input === undefined ? "name is required" : "name must be a string") })
+      .trim()
+      .min(1, "name must not be empty")
+      .max(200, "name must be at most 200 characters"),
+    prompt: Prompt,
+  })
+  .openapi("CreateProject");
+
+export const UpdateBody = z.object({ prompt: Prompt }).openapi("UpdateProject");
+export const LegacyUpdateBody = z
+  .object({
+    projectId: z.string({ error: "projectId is required" }).regex(new RegExp(ID_PATTERN_SOURCE.prj), "projectId must look like prj_ followed by 24 lowercase letters or digits"),
+    prompt: Prompt,
+  })
+  .openapi("LegacyUpdateProject");
+export const PatchProjectBody = z
+  .object({ resumeEnabled: z.boolean().nullable().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }) })
+  .openapi("PatchProject");
+
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1, "Idempotency-Key must not be empty")
+    .max(200, "Idempotency-Key must be at most 200 characters")
+    .optional()
+    .openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+});
+
+const Usage = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheCreationInputTokens: z.number(),
+  cacheReadInputTokens: z.number(),
+  costUsd: z.number(),
+  durationMs: z.number(),
+});
+
+export const Job = z
+  .object({
+    id: z.string(),
+    projectId: z.string(),
+    versionId: z.string(),
+    versionNumber: z.number(),
+    kind: z.enum(["create", "update"]),
+    status: z.enum(["queued", "running", "succeeded", "failed"]),
+    position: z.number().nullable().openapi({ description: "1 = running or next to run; null once finished." }),
+    step: z.enum(["build", "update", "metadata", "compact"]).nullable(),
+    resume: z.object({ decision: z.enum(["resume", "fresh"]), reason: z.string() }).nullable(),
+    sessionIdIn: z.string().nullable(),
+    sessionIdOut: z.string().nullable(),
+    totals: Usage,
+    warnings: z.array(z.string()),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi("Job");
+
+export const Project = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    ownerUserId: z.string(),
+    resumeOverride: z.boolean().nullable(),
+    latestVersionNumber: z.number(),
+    createdAt: z.string(),
+  })
+  .openapi("Project");
+
+export const Session = z
+  .object({
+    projectId: z.string(),
+    headSessionId: z.string().nullable(),
+    headVersionNumber: z.number().nullable(),
+    createdAt: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    ageSeconds: z.number().nullable(),
+    resumable: z.boolean(),
+    failureCount: z.number(),
+    generation: z.number(),
+    resetPending: z.boolean(),
+    history: z.array(
+      z.object({
+        sessionId: z.string(),
+        parentSessionId: z.string().nullable(),
+        versionNumber: z.number(),
+        operation: z.enum(["build", "update", "metadata", "compact"]),
+        relation: z.enum(["new", "resumed", "forked"]),
+        at: z.string(),
+      }),
+    ),
+  })
+  .openapi("Session");
+
+export const Accepted = z
+  .object({
+    project: Project,
+    job: Job,
+    version: z.object({ id: z.string(), number: z.number() }),
+    queue: z.object({ position: z.number().nullable() }),
+  })
+  .openapi("Accepted");
+
+export const Version = z
+  .object({
+    id: z.string(),
+    versionNumber: z.number(),
+    kind: z.string(),
+    status: z.string(),
+    prompt: z.string(),
+    jobId: z.string(),
+    aiSessionId: z.string().nullable(),
+    aiSessionCreatedAt: z.string().nullable(),
+    aiSessionLastUsedAt: z.string().nullable(),
+    resumeDecision: z.string().nullable(),
+    resumeReason: z.string().nullable(),
+    recommendations: z.array(z.string()).nullable(),
+    documentation: z.string().nullable(),
+    usage: Usage,
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    createdAt: z.string(),
+    completedAt: z.string().nullable(),
+  })
+  .openapi("Version");
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+export const errorResponses = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "Missing, invalid or expired token", content: { "application/json": { schema: ErrorBody } } },
+  404: { description: "No such project for this user", content: { "application/json": { schema: ErrorBody } } },
+} as const;

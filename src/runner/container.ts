@@ -1,0 +1,17 @@
+import { Container } from "@cloudflare/containers";
+
+// Production home of the runner: one container per project (its workspace and
+// transcripts live on the container disk, which R2 backs up). The runner listens on 8080.
+export class RunnerContainer extends Container<Env> {
+  override defaultPort = 8080;
+  // A project's container sleeps when idle; its disk is then wiped, and the DO
+  // rehydrates the transcript and workspace from R2 on the next update.
+  override sleepAfter = "15m";
+  // Field initialisers run after the base constructor has set this.env.
+  override envVars = {
+    PORT: "8080",
+    RUNNER_DATA_DIR: "/home/runner/data",
+    RUNNER_TOKEN: this.env.RUNNER_TOKEN,
+    ANTHROPIC_API_KEY: this.env.ANTHROPIC_API_KEY,
+  };
+}

@@ -1,0 +1,97 @@
+import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { withDb } from "../../src/db/client.ts";
+import type { Db } from "../../src/db/client.ts";
+import type { JobView } from "../../src/domain/views.ts";
+
+export async function token(userId: string, expiresIn = "1h"): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(env.AUTH_SECRET));
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export async function api(method: string, path: string, options: { user?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
+  const headers = new Headers(options.headers);
+  if (options.user !== undefined) headers.set("authorization", `Bearer ${await token(options.user)}`);
+  let body: string | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  const res = await exports.default.fetch(new Request(`http://api.test${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+export interface Created {
+  projectId: string;
+  jobId: string;
+  versionNumber: number;
+}
+
+export function accepted(res: ApiResponse): Created {
+  const job = res.body["job"] as JobView;
+  return { projectId: job.projectId, jobId: job.id, versionNumber: job.versionNumber };
+}
+
+export async function createProject(user: string, prompt = "build a todo app"): Promise<Created> {
+  const res = await api("POST", "/v1/projects", { user, body: { name: "demo", prompt } });
+  if (res.status !== 202) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return accepted(res);
+}
+
+export async function postUpdate(user: string, projectId: string, prompt: string, headers: Record<string, string> = {}): Promise<Created> {
+  const res = await api("POST", `/v1/projects/${projectId}/updates`, { user, body: { prompt }, headers });
+  if (res.status !== 202) throw new Error(`update failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return accepted(res);
+}
+
+export async function job(user: string, projectId: string, jobId: string): Promise<JobView> {
+  const res = await api("GET", `/v1/projects/${projectId}/jobs/${jobId}`, { user });
+  if (res.status !== 200) throw new Error(`job read failed: ${res.status}`);
+  return res.body as unknown as JobView;
+}
+
+/** Polls until the job has finished (the alarm runs it in the background). */
+export async function waitForJob(user: string, projectId: string, jobId: string, timeoutMs = 30_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await job(user, projectId, jobId);
+    if (view.status === "succeeded" || view.status === "failed") return view;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${view.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Scripts the fake runner for one project (see test/support/fake-runner.ts). */
+export async function fake(projectId: string, action: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${env.RUNNER_URL}/__fake/projects/${projectId}/${action}`, {
+    method: body === undefined ? "GET" : "POST",
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+export interface FakeCall {
+  operation: string;
+  resumeSessionId: string | null;
+  forkSession: boolean;
+  prompt: string;
+  outcome: string;
+  sessionIdOut: string | null;
+}
+
+export async function calls(projectId: string): Promise<{ calls: FakeCall[]; overlaps: number; files: Record<string, string> }> {
+  return (await fake(projectId, "calls")) as unknown as { calls: FakeCall[]; overlaps: number; files: Record<string, string> };
+}
+
+export function db<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  return withDb(env, work);
+}
+
+export function projectStub(projectId: string) {
+  return env.PROJECT.getByName(projectId);
+}

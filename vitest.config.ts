@@ -1,0 +1,49 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Two kinds of tests: `worker` runs inside workerd (Worker, Durable Object, R2, Postgres
+// through the Neon driver); `node` runs the runner, the simulator and local tooling.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                AUTH_SECRET: "test-secret-0123456789abcdef0123456789",
+                METRICS_TOKEN: "test-metrics-token",
+                ADMIN_TOKEN: "test-admin-token",
+                RUNNER_TOKEN: "",
+                DATABASE_URL: inject<string>("databaseUrl"),
+                NEON_LOCAL_WS_PROXY: inject<string>("wsProxy"),
+                RUNNER_URL: inject<string>("fakeRunnerUrl"),
+                RUNNER_RETRY_BASE_MS: "5",
+                RUNNER_RETRY_BUDGET_MS: "2000",
+                COMPACTION_POLICY: "always",
+                ANTHROPIC_API_KEY: "unused-in-tests",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["./test/setup/global-worker.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
