@@ -52,7 +52,7 @@ export const IdempotencyHeaders = z.object({
     .min(1, "Idempotency-Key must not be empty")
     .max(200, "Idempotency-Key must be at most 200 characters")
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+    .openapi({ param: { name: "idempotency-key", in: "header", description: "Same key → the same job (Idempotency-Key)." } }),
 });
 
 const Usage = z.object({

@@ -70,7 +70,8 @@ export class HttpRunnerClient implements RunnerClient {
     const res = await this.send("GET", `/v1/projects/${enc(projectId)}/sessions/${enc(sessionId)}/transcript`);
     if (res.status === 404) return null;
     await expectOk(res);
-    return res.text();
+    // NDJSON is text; decode explicitly (workerd warns on .text() for non-text types).
+    return new TextDecoder().decode(await res.arrayBuffer());
   }
 
   async importTranscript(projectId: string, sessionId: string, jsonl: string): Promise<void> {

@@ -95,3 +95,13 @@ export function db<T>(work: (db: Db) => Promise<T>): Promise<T> {
 export function projectStub(projectId: string) {
   return env.PROJECT.getByName(projectId);
 }
+
+/** A project whose create job has finished; returns its head session id. */
+export async function readyProject(user: string): Promise<{ projectId: string; headSessionId: string }> {
+  const created = await createProject(user);
+  const done = await waitForJob(user, created.projectId, created.jobId);
+  if (done.status !== "succeeded" || done.sessionIdOut === null) throw new Error(`create job ${done.status}`);
+  return { projectId: created.projectId, headSessionId: done.sessionIdOut };
+}
+
+export const newUser = (): string => `user-${crypto.randomUUID()}`;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { calls, fake, newUser, postUpdate, readyProject, waitForJob } from "./helpers.ts";
+
+describe("transient runner failures", () => {
+  it("retries with backoff and then succeeds, resuming the same session", async () => {
+    const user = newUser();
+    const { projectId, headSessionId } = await readyProject(user);
+    await fake(projectId, "failures", {
+      failures: [
+        { operation: "update", code: "overloaded", count: 1 },
+        { operation: "update", status: 503, count: 1 },
+        { operation: "update", cut: true, count: 1 },
+      ],
+    });
+    const done = await waitForJob(user, projectId, (await postUpdate(user, projectId, "add login")).jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.resume?.decision).toBe("resume");
+    const updates = (await calls(projectId)).calls.filter((c) => c.operation === "update");
+    expect(updates.map((c) => c.outcome)).toEqual(["overloaded", "http_503", "cut", "ok"]);
+    expect(updates.every((c) => c.resumeSessionId === headSessionId)).toBe(true);
+  });
+
+  it("exhausted retries fail the job with a clear error, and the next queued job still runs", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    await fake(projectId, "failures", { failures: [{ operation: "update", code: "overloaded", count: 4 }] });
+    const doomed = await postUpdate(user, projectId, "this one will fail");
+    const next = await postUpdate(user, projectId, "this one runs after");
+    const failed = await waitForJob(user, projectId, doomed.jobId);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toEqual({ code: "runner_unavailable", message: "The AI runner stayed overloaded or unreachable; retries were exhausted." });
+    const after = await waitForJob(user, projectId, next.jobId);
+    expect(after.status).toBe("succeeded");
+    // the failed job left the chain where it was, so the next one resumes that head
+    expect(after.resume?.decision).toBe("resume");
+    const updates = (await calls(projectId)).calls.filter((c) => c.operation === "update");
+    expect(updates).toHaveLength(5); // RUNNER_MAX_ATTEMPTS=4 for the first job, then one
+  });
+});
