@@ -10,7 +10,7 @@ export class RunnerContainer extends Container<Env> {
   // Field initialisers run after the base constructor has set this.env.
   override envVars = {
     PORT: "8080",
-    RUNNER_DATA_DIR: "/home/runner/data",
+    RUNNER_DATA_DIR: "/data",
     RUNNER_TOKEN: this.env.RUNNER_TOKEN,
     ANTHROPIC_API_KEY: this.env.ANTHROPIC_API_KEY,
   };

@@ -1,0 +1,53 @@
+// Shared state of one runner instance and the route shape the server dispatches on.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RunnerConfig } from "./config.ts";
+import { HttpError } from "./errors.ts";
+import type { ProjectLocks } from "./locks.ts";
+import { projectPaths } from "./paths.ts";
+import type { ProjectPaths } from "./paths.ts";
+import { ProjectId, SessionId } from "./protocol.ts";
+
+export interface AppState {
+  config: RunnerConfig;
+  locks: ProjectLocks;
+  /** Aborted on shutdown so in-flight engine processes stop. */
+  shutdown: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  app: AppState;
+}
+
+export interface Route {
+  method: "GET" | "POST" | "PUT";
+  /** Named groups become params. */
+  pattern: RegExp;
+  handle: (ctx: RouteContext) => Promise<void>;
+}
+
+export function projectParam(ctx: RouteContext): { projectId: string; paths: ProjectPaths } {
+  const parsed = ProjectId.safeParse(ctx.params.projectId);
+  if (!parsed.success) throw new HttpError(400, "bad_request", "invalid projectId");
+  return { projectId: parsed.data, paths: projectPaths(ctx.app.config.dataDir, parsed.data) };
+}
+
+export function sessionParam(ctx: RouteContext): string {
+  const parsed = SessionId.safeParse(ctx.params.sessionId);
+  if (!parsed.success) throw new HttpError(400, "bad_request", "invalid sessionId");
+  return parsed.data;
+}
+
+/** Runs `fn` holding the project's lock, or answers 409 busy. */
+export async function withProjectLock<T>(ctx: RouteContext, projectId: string, holder: string, fn: () => Promise<T>): Promise<T> {
+  const release = ctx.app.locks.tryAcquire(projectId, holder);
+  if (release === null) throw new HttpError(409, "busy", `project ${projectId} has a run in progress`);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

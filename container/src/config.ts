@@ -1,0 +1,86 @@
+// Runner configuration, read once from the environment (or given by tests), and the
+// environment each engine process gets.
+import path from "node:path";
+import type { ProjectPaths } from "./paths.ts";
+
+export interface RunnerConfig {
+  dataDir: string;
+  /** Bearer token every request must carry; null disables auth (dev and tests). */
+  token: string | null;
+  maxTurns: number;
+  /** Claude Code's own retries of a failed API call; the Durable Object retries `overloaded` too. */
+  engineMaxRetries: number;
+  runTimeoutMs: number;
+  maxSnapshotBytes: number;
+  maxTranscriptBytes: number;
+  /** Variables handed to the engine: model API endpoint, key, model choice. */
+  passThrough: Record<string, string>;
+  /** Learned from the engine's init message; the SDK's bundled version until then. */
+  engineVersion: string;
+}
+
+export type EnvLike = Record<string, string | undefined>;
+
+/** Variables the engine may see from the runner's own environment; nothing else leaks. */
+const PASS_THROUGH = [
+  "ANTHROPIC_BASE_URL",
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "ANTHROPIC_MODEL",
+  "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+  "ANTHROPIC_DEFAULT_SONNET_MODEL",
+  "ANTHROPIC_DEFAULT_OPUS_MODEL",
+  "API_TIMEOUT_MS",
+  "PATH",
+  "LANG",
+  "TMPDIR",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+];
+
+export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: string | null } = {}): RunnerConfig {
+  const dataDir = overrides.dataDir ?? env.RUNNER_DATA_DIR ?? path.join(process.cwd(), ".dev-data", "runner");
+  const token = overrides.token !== undefined ? overrides.token : nonEmpty(env.RUNNER_TOKEN);
+  const passThrough: Record<string, string> = {};
+  for (const key of PASS_THROUGH) {
+    const value = env[key] ?? (key === "PATH" ? process.env.PATH : undefined);
+    if (value !== undefined && value !== "") passThrough[key] = value;
+  }
+  return {
+    dataDir: path.resolve(dataDir),
+    token,
+    maxTurns: int(env.RUNNER_MAX_TURNS, 30),
+    engineMaxRetries: int(env.RUNNER_ENGINE_MAX_RETRIES, 2),
+    runTimeoutMs: int(env.RUNNER_RUN_TIMEOUT_MS, 15 * 60_000),
+    maxSnapshotBytes: int(env.RUNNER_MAX_SNAPSHOT_BYTES, 256 * 1024 * 1024),
+    maxTranscriptBytes: int(env.RUNNER_MAX_TRANSCRIPT_BYTES, 128 * 1024 * 1024),
+    passThrough,
+    engineVersion: "unknown",
+  };
+}
+
+export function engineEnv(config: RunnerConfig, paths: ProjectPaths): Record<string, string> {
+  return {
+    ...config.passThrough,
+    // Per-project HOME and config dir: transcripts and engine state never cross projects.
+    HOME: paths.root,
+    CLAUDE_CONFIG_DIR: paths.claudeConfig,
+    // Only the model API is contacted (no telemetry, update checks, etc.).
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    // bypassPermissions is refused as root unless the engine is told it is sandboxed.
+    IS_SANDBOX: "1",
+    CLAUDE_CODE_MAX_RETRIES: String(config.engineMaxRetries),
+    CLAUDE_AGENT_SDK_CLIENT_APP: "session-chain-runner/0.1.0",
+  };
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === "" ? null : value;
+}

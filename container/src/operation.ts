@@ -1,0 +1,132 @@
+// One protocol operation end to end: check the session to resume, run the engine, classify
+// the outcome, and build the final event (usage, metadata, workspace fingerprint).
+import { mkdir, readFile } from "node:fs/promises";
+import { classifyOutcome } from "./classify.ts";
+import type { RunnerConfig } from "./config.ts";
+import { engineEnv } from "./config.ts";
+import { runEngine } from "./engine.ts";
+import { RunFailure } from "./errors.ts";
+import { hashWorkspace, loadBaseline, saveBaseline, toFingerprint } from "./fingerprint.ts";
+import type { ProjectPaths } from "./paths.ts";
+import { buildPrompt, parseMetadata } from "./prompts.ts";
+import type { FinalEvent, RunEvent, RunRequest } from "./protocol.ts";
+import { checkTranscript, findTranscript, readCostState, ZERO_COST_STATE } from "./transcripts.ts";
+import type { CostState } from "./transcripts.ts";
+import { runUsage } from "./usage.ts";
+
+export interface OperationContext {
+  config: RunnerConfig;
+  paths: ProjectPaths;
+  emit: (event: RunEvent) => void;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+export async function runOperation(req: RunRequest, ctx: OperationContext): Promise<FinalEvent> {
+  try {
+    return await runChecked(req, ctx);
+  } catch (err) {
+    if (err instanceof RunFailure) return err.toEvent();
+    ctx.log(`run ${req.runId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return { type: "error", code: "internal", message: "internal runner error", retryable: false, sessionId: null };
+  }
+}
+
+async function runChecked(req: RunRequest, ctx: OperationContext): Promise<FinalEvent> {
+  const { paths, config } = ctx;
+  await mkdir(paths.workspace, { recursive: true });
+  await mkdir(paths.claudeConfig, { recursive: true });
+
+  // Check the transcript ourselves first: the engine answers "No conversation found" for a
+  // file it cannot parse, and silently resumes a file whose lines belong to another session.
+  let transcriptExisted = false;
+  let baseline: CostState = ZERO_COST_STATE;
+  if (req.resumeSessionId !== null) {
+    const found = await findTranscript(paths, req.resumeSessionId);
+    if (found !== null) {
+      transcriptExisted = true;
+      const text = await readFile(found.path, "utf8");
+      const check = checkTranscript(text, req.resumeSessionId, true);
+      if (!check.ok) throw new RunFailure("session_corrupted", `transcript of session ${req.resumeSessionId} is unusable: ${check.reason}`);
+      baseline = readCostState(text);
+    }
+  }
+
+  const started = Date.now();
+  let stderrTail = "";
+  const timeout = AbortSignal.timeout(config.runTimeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const run = await runEngine({
+    prompt: buildPrompt(req.operation, req.prompt),
+    cwd: paths.workspace,
+    resume: req.resumeSessionId,
+    forkSession: req.forkSession,
+    env: engineEnv(config, paths),
+    maxTurns: config.maxTurns,
+    signal,
+    onEvent: ctx.emit,
+    onStderr: (chunk) => {
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    },
+  });
+  const durationMs = Date.now() - started;
+  if (run.engineVersion !== null) config.engineVersion = run.engineVersion;
+
+  const result = run.result;
+  const failure = classifyOutcome({
+    operation: req.operation,
+    resumeSessionId: req.resumeSessionId,
+    transcriptExisted,
+    sawInit: run.sawInit,
+    lastSessionId: run.lastSessionId,
+    result:
+      result === null
+        ? null
+        : {
+            subtype: result.subtype,
+            isError: result.is_error,
+            text: result.subtype === "success" ? result.result : "",
+            errors: result.subtype === "success" ? [] : result.errors,
+            apiErrorStatus: result.subtype === "success" ? (result.api_error_status ?? null) : null,
+            numTurns: result.num_turns,
+            sessionId: result.session_id,
+          },
+    assistantErrors: run.assistantErrors,
+    thrown: run.thrown,
+    abortReason: timeout.aborted ? "the run timed out" : ctx.signal.aborted ? "the run was cancelled" : null,
+  });
+  if (failure !== null) {
+    if (failure.code === "internal") ctx.log(`run ${req.runId}: ${failure.message}; engine stderr: ${stderrTail.trim() || "(none)"}`);
+    return failure.toEvent();
+  }
+  if (result === null || result.subtype !== "success") {
+    // classifyOutcome only lets successful results through; this narrows the type.
+    throw new RunFailure("internal", "the engine ended without a result");
+  }
+
+  const current = await hashWorkspace(paths.workspace);
+  const fingerprint = toFingerprint(current, await loadBaseline(paths.baselineFile));
+  // Only a successful run moves the baseline: a retry after a failure then reports the
+  // changes of the version as a whole.
+  await saveBaseline(paths.baselineFile, current);
+
+  const { usage, totalCostUsd, costUsd } = runUsage(baseline, {
+    totalCostUsd: result.total_cost_usd,
+    modelUsage: result.modelUsage,
+    usage: result.usage,
+  });
+  return {
+    type: "result",
+    sessionId: result.session_id,
+    usage,
+    totalCostUsd,
+    costUsd,
+    durationMs,
+    numTurns: result.num_turns,
+    toolCalls: run.toolCalls,
+    filesRead: run.filesRead,
+    text: result.result,
+    metadata: req.operation === "metadata" ? parseMetadata(result.result) : null,
+    fingerprint,
+  };
+}
