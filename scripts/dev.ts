@@ -1,0 +1,36 @@
+// `npm run dev`: the whole product locally on http://127.0.0.1:8787 with an embedded
+// Postgres (PGlite) unless DATABASE_URL is set, the model simulator unless
+// ANTHROPIC_API_KEY is set, and the runner as a local process. State lives in .dev-data/.
+import { fileURLToPath } from "node:url";
+import { DEV_AUTH_SECRET } from "./dev-secrets.ts";
+import { startStack } from "./stack.ts";
+
+const dataDir = fileURLToPath(new URL("../.dev-data", import.meta.url));
+const apiKey = process.env.ANTHROPIC_API_KEY;
+const stack = await startStack({
+  dataDir,
+  workerPort: Number(process.env.PORT ?? 8787),
+  ...(process.env.DATABASE_URL !== undefined ? { databaseUrl: process.env.DATABASE_URL } : {}),
+  ...(apiKey !== undefined && apiKey !== "" ? { anthropicApiKey: apiKey } : {}),
+  latencyScale: Number(process.env.SIM_LATENCY_SCALE ?? 1),
+  inheritOutput: true,
+});
+
+process.stdout.write(`
+session-chain is running
+  API        ${stack.url}   (OpenAPI: ${stack.url}/openapi.json)
+  runner     ${stack.runnerUrl}
+  model      ${stack.simulatorUrl ?? "the real Anthropic API"}
+  database   ${stack.databaseKind} ${stack.databaseUrl}
+  token      npm run token -- <user>   (AUTH_SECRET=${process.env.AUTH_SECRET ?? DEV_AUTH_SECRET})
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = (): void => {
+  if (stopping) return;
+  stopping = true;
+  stack.stop().then(() => process.exit(0), () => process.exit(1));
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,112 @@
+// The whole product on one machine: Postgres (embedded by default), the model simulator
+// (unless a real ANTHROPIC_API_KEY is set), the Claude runner as a Node process, and the
+// Worker under wrangler dev. `npm run dev`, the end-to-end tests and the benchmark use it.
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { startRunner } from "../container/src/server.ts";
+import type { RunningRunner } from "../container/src/server.ts";
+import { startDatabase } from "./db/start-database.ts";
+import { DEV_ADMIN_TOKEN, DEV_AUTH_SECRET, DEV_METRICS_TOKEN } from "./dev-secrets.ts";
+import type { DatabaseKind, RunningDatabase } from "./db/start-database.ts";
+import { startSimulator } from "./simulator/server.ts";
+import type { Simulator } from "./simulator/server.ts";
+import { startWorker } from "./stack/worker.ts";
+import type { RunningWorker } from "./stack/worker.ts";
+
+
+export interface StackOptions {
+  /** Where state lives across restarts; a temporary directory when omitted. */
+  dataDir?: string;
+  workerPort?: number;
+  database?: DatabaseKind;
+  /** An existing DATABASE_URL (with NEON_LOCAL_WS_PROXY if local) instead of starting one. */
+  databaseUrl?: string;
+  /** A real Anthropic API key: no simulator. */
+  anthropicApiKey?: string;
+  latencyScale?: number;
+  seed?: number;
+  /** Worker [vars] overrides, e.g. SESSION_RESUME_ENABLED. */
+  vars?: Record<string, string>;
+  inheritOutput?: boolean;
+}
+
+export interface Stack {
+  url: string;
+  runnerUrl: string;
+  simulatorUrl: string | null;
+  databaseUrl: string;
+  databaseKind: string;
+  authSecret: string;
+  /** Restarts the runner on the same port, optionally with its disk wiped (container loss). */
+  restartRunner(wipe: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataDir = options.dataDir ?? join(process.env.TMPDIR ?? "/tmp", `session-chain-${process.pid}-${Date.now()}`);
+  const temporary = options.dataDir === undefined;
+  await mkdir(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    if (temporary) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    let db: RunningDatabase | null = null;
+    if (options.databaseUrl === undefined) {
+      db = await startDatabase({ prefer: options.database ?? "pglite", auth: "password", ...(temporary ? {} : { persistDir: join(dataDir, "db") }) });
+      stops.push(() => (db === null ? Promise.resolve() : db.stop()));
+    }
+    let simulator: Simulator | null = null;
+    if (options.anthropicApiKey === undefined) {
+      simulator = await startSimulator({ latencyScale: options.latencyScale ?? 1, seed: options.seed ?? 1 });
+      stops.push(() => (simulator === null ? Promise.resolve() : simulator.close()));
+    }
+    const runnerDir = join(dataDir, "runner");
+    const runnerEnv = {
+      ...process.env,
+      ANTHROPIC_BASE_URL: simulator?.url ?? process.env.ANTHROPIC_BASE_URL ?? "",
+      ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
+    };
+    let runner: RunningRunner = await startRunner({ dataDir: runnerDir, env: runnerEnv, token: null, log: () => undefined });
+    const runnerPort = runner.port;
+    stops.push(() => runner.close());
+    const databaseUrl = options.databaseUrl ?? db?.url ?? "";
+    const worker: RunningWorker = await startWorker({
+      ...(options.workerPort !== undefined ? { port: options.workerPort } : {}),
+      vars: {
+        RUNNER_URL: runner.url,
+        NEON_LOCAL_WS_PROXY: db?.wsProxy ?? process.env.NEON_LOCAL_WS_PROXY ?? "",
+        ...options.vars,
+      },
+      secrets: {
+        AUTH_SECRET: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
+        DATABASE_URL: databaseUrl,
+        METRICS_TOKEN: process.env.METRICS_TOKEN ?? DEV_METRICS_TOKEN,
+        ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+        RUNNER_TOKEN: "",
+        ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
+      },
+      persistDir: join(dataDir, "wrangler"),
+      inheritOutput: options.inheritOutput ?? false,
+    });
+    stops.push(() => worker.stop());
+    return {
+      url: worker.url,
+      runnerUrl: runner.url,
+      simulatorUrl: simulator?.url ?? null,
+      databaseUrl,
+      databaseKind: db?.kind ?? "external",
+      authSecret: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
+      async restartRunner(wipe) {
+        await runner.close();
+        if (wipe) await rm(runnerDir, { recursive: true, force: true });
+        runner = await startRunner({ port: runnerPort, dataDir: runnerDir, env: runnerEnv, token: null, log: () => undefined });
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
