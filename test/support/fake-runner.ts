@@ -37,7 +37,7 @@ interface ProjectState {
   files: Map<string, string>;
   sessions: Map<string, string[]>;
   corrupted: Set<string>;
-  failures: Required<Pick<ScriptedFailure, "count">> & ScriptedFailure extends infer F ? F[] : never;
+  failures: ScriptedFailure[];
   delayMs: number;
   busy: boolean;
   overlaps: number;
