@@ -2,6 +2,7 @@ import type { RunOutcome } from "../runner/client.ts";
 import type { Operation } from "../runner/protocol.ts";
 import type { JobContext } from "./context.ts";
 import { emit } from "./context.ts";
+import { resetWorkspace } from "./rehydrate.ts";
 import { backoffMs, mayRetry, sleep } from "./retry.ts";
 
 // One runner operation, retried with backoff while the failure is transient (overloaded,
@@ -27,5 +28,6 @@ export async function callRunner(ctx: JobContext, operation: Operation, resumeSe
     }
     emit(ctx, "retrying", { step: operation, attempt, waitMs: wait, code: outcome.error.code });
     await sleep(wait);
+    if (operation === "build" || operation === "update") await resetWorkspace(ctx).catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@ import type { JobContext } from "./context.ts";
 import { audit, emit } from "./context.ts";
 import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
-import { restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
+import { resetWorkspace, restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
 import { runStep } from "./step.ts";
 
 // Public texts for failures: runner details stay in the logs and the audit trail.
@@ -99,6 +99,11 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
     const main = await runStep(ctx, mainOp, decision.resume ? decision.sessionId : null, job.prompt, true);
     if (!main.ok) {
       console.error(`job ${job.id} failed at ${mainOp}: ${main.code}: ${main.message}`);
+      try {
+        await resetWorkspace(ctx);
+      } catch (err) {
+        warn(ctx, "could not restore the workspace after the failure", String(err));
+      }
       finish(ctx, "failed", { code: main.code === "overloaded" ? "runner_unavailable" : `runner_${main.code}`, message: PUBLIC_FAILURE[main.code] ?? "The update could not be completed." });
       await ctx.flush();
       return;

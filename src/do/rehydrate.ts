@@ -35,3 +35,18 @@ export async function saveArtifacts(ctx: JobContext): Promise<void> {
   const snapshot = await ctx.runner.exportSnapshot(ctx.projectId);
   await ctx.artifacts.putSnapshot(ctx.job.versionNumber, snapshot);
 }
+
+/**
+ * Puts the workspace back to what the last good version left (the R2 snapshot; empty
+ * before the first version) when a failed run may have half-edited it, so a retry or the
+ * next job never builds on changes that no session knows about.
+ */
+export async function resetWorkspace(ctx: JobContext): Promise<void> {
+  const expected = ctx.chain.get().fingerprint;
+  const current = await ctx.runner.workspace(ctx.projectId);
+  if (expected === null ? current.fileCount === 0 : current.treeHash === expected.treeHash) return;
+  const snapshot = (await ctx.artifacts.getLatestSnapshot()) ?? (expected === null ? { files: [] } : null);
+  if (snapshot === null) return;
+  const restored = await ctx.runner.importSnapshot(ctx.projectId, snapshot);
+  emit(ctx, "workspace_restored", { fileCount: restored.fileCount });
+}

@@ -22,6 +22,8 @@ export interface ScriptedFailure {
   count?: number;
   /** Stream cut without a final event. */
   cut?: boolean;
+  /** Half-edit the workspace before failing (as a run cut mid-way would). */
+  dirty?: boolean;
 }
 
 interface Call {
@@ -125,6 +127,7 @@ export async function startFakeRunner(): Promise<FakeRunner> {
     try {
       send({ type: "started", runId: parsed.runId, operation: parsed.operation, resumeSessionId: parsed.resumeSessionId });
       if (p.delayMs > 0) await new Promise((r) => setTimeout(r, p.delayMs));
+      if (failure?.dirty === true) p.files.set("src/half-done.txt", `partial edit by ${parsed.runId}`);
       if (failure?.cut === true) {
         call.outcome = "cut";
         return;

@@ -23,12 +23,15 @@ describe("transient runner failures", () => {
   it("exhausted retries fail the job with a clear error, and the next queued job still runs", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
-    await fake(projectId, "failures", { failures: [{ operation: "update", code: "overloaded", count: 4 }] });
+    const filesBefore = (await calls(projectId)).files;
+    await fake(projectId, "failures", { failures: [{ operation: "update", code: "overloaded", count: 4, dirty: true }] });
     const doomed = await postUpdate(user, projectId, "this one will fail");
     const next = await postUpdate(user, projectId, "this one runs after");
     const failed = await waitForJob(user, projectId, doomed.jobId);
     expect(failed.status).toBe("failed");
     expect(failed.error).toEqual({ code: "runner_unavailable", message: "The AI runner stayed overloaded or unreachable; retries were exhausted." });
+    // the half-done edits of the failed runs were rolled back to the last good version
+    expect((await calls(projectId)).files).toEqual(filesBefore);
     const after = await waitForJob(user, projectId, next.jobId);
     expect(after.status).toBe("succeeded");
     // the failed job left the chain where it was, so the next one resumes that head
