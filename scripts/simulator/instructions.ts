@@ -1,0 +1,64 @@
+// The instruction language the simulated model understands (docs/simulator.md): one
+// instruction per line of the latest user prompt; other lines are prose and ignored.
+export type Instruction =
+  | { op: "create"; path: string; content: string }
+  | { op: "append"; path: string; text: string }
+  | { op: "appendAll"; dir: string; text: string }
+  | { op: "replace"; path: string; search: string; replacement: string }
+  | { op: "scaffold"; count: number; dir: string }
+  | { op: "read"; path: string };
+
+export const MAX_SCAFFOLD_FILES = 500;
+
+/** `\n`, `\t` and `\\` in instruction text stand for newline, tab and backslash. */
+export function unescapeText(text: string): string {
+  return text.replace(/\\([nt\\])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
+}
+
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
+  (line) => {
+    const m = /^create\s+(\S+)\s+with\s(.*)$/i.exec(line);
+    return m ? { op: "create", path: m[1] ?? "", content: withNewline(unescapeText(m[2] ?? "")) } : null;
+  },
+  (line) => {
+    const m = /^append to (?:every|all) files? under\s+(\S+?):\s(.*)$/i.exec(line);
+    return m ? { op: "appendAll", dir: m[1] ?? "", text: withNewline(unescapeText(m[2] ?? "")) } : null;
+  },
+  (line) => {
+    const m = /^append to\s+(\S+?):\s(.*)$/i.exec(line);
+    return m ? { op: "append", path: m[1] ?? "", text: withNewline(unescapeText(m[2] ?? "")) } : null;
+  },
+  (line) => {
+    const m = /^replace in\s+(\S+?):\s(.+?)\s=>\s(.*)$/i.exec(line);
+    return m ? { op: "replace", path: m[1] ?? "", search: unescapeText(m[2] ?? ""), replacement: unescapeText(m[3] ?? "") } : null;
+  },
+  (line) => {
+    const m = /^scaffold\s+(\d+)\s+files?\s+under\s+(\S+)$/i.exec(line);
+    const count = Number(m?.[1]);
+    return m && count >= 1 && count <= MAX_SCAFFOLD_FILES ? { op: "scaffold", count, dir: (m[2] ?? "").replace(/\/+$/, "") } : null;
+  },
+  (line) => {
+    const m = /^read\s+(\S+)$/i.exec(line);
+    return m ? { op: "read", path: m[1] ?? "" } : null;
+  },
+];
+
+export function parseInstructions(prompt: string): Instruction[] {
+  const out: Instruction[] = [];
+  for (const rawLine of prompt.split("\n")) {
+    // Bullets and numbering ("- ", "* ", "3. ") are allowed in front of an instruction.
+    const line = rawLine.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, "").trim();
+    for (const rule of RULES) {
+      const instruction = rule(line);
+      if (instruction) {
+        out.push(instruction);
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+// Parses a Messages API request body into SimRequest. Lenient about what Claude Code adds
+// (thinking, metadata, context_management are ignored), strict about what the model needs.
+import type { Block, CacheControl, Message, Role, SimRequest, ToolDef } from "./types.ts";
+
+export class BadRequest extends Error {}
+
+export const BILLING_HEADER_PREFIX = "x-anthropic-billing-header:";
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** JSON without cache_control anywhere: a breakpoint marker does not change the cached bytes. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === "cache_control" ? undefined : v));
+}
+
+function cacheControlOf(raw: Record<string, unknown>): CacheControl | null {
+  const cc = raw["cache_control"];
+  if (!isRecord(cc)) return null;
+  return { ttl: cc["ttl"] === "1h" ? "1h" : "5m" };
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  const parts: string[] = [];
+  for (const part of content) {
+    if (isRecord(part) && part["type"] === "text" && typeof part["text"] === "string") parts.push(part["text"]);
+  }
+  return parts.join("\n");
+}
+
+function parseBlock(raw: unknown, where: string): Block {
+  if (typeof raw === "string") return { kind: "text", text: raw, cache: null, key: canonical(raw), chars: raw.length };
+  if (!isRecord(raw) || typeof raw["type"] !== "string") throw new BadRequest(`${where}: content block must be an object with a type`);
+  const cache = cacheControlOf(raw);
+  const key = canonical(raw);
+  const type = raw["type"];
+  if (type === "text") {
+    const text = raw["text"];
+    if (typeof text !== "string") throw new BadRequest(`${where}: text block needs text`);
+    return { kind: "text", text, cache, key, chars: text.length };
+  }
+  if (type === "tool_use") {
+    const { id, name, input } = raw;
+    if (typeof id !== "string" || typeof name !== "string") throw new BadRequest(`${where}: tool_use needs id and name`);
+    const inputRecord = isRecord(input) ? input : {};
+    return { kind: "tool_use", id, name, input: inputRecord, cache, key, chars: name.length + JSON.stringify(inputRecord).length };
+  }
+  if (type === "tool_result") {
+    const toolUseId = raw["tool_use_id"];
+    if (typeof toolUseId !== "string") throw new BadRequest(`${where}: tool_result needs tool_use_id`);
+    const text = toolResultText(raw["content"]);
+    return { kind: "tool_result", toolUseId, text, isError: raw["is_error"] === true, cache, key, chars: text.length };
+  }
+  // thinking, images, documents…: counted by their JSON size, never interpreted.
+  return { kind: "other", type, cache, key, chars: key.length };
+}
+
+function parseContent(content: unknown, where: string): Block[] {
+  if (typeof content === "string") return [parseBlock(content, where)];
+  if (!Array.isArray(content)) throw new BadRequest(`${where}: content must be a string or an array`);
+  return content.map((block, i) => parseBlock(block, `${where}.content[${i}]`));
+}
+
+function parseRole(role: unknown, where: string): Role {
+  if (role === "user" || role === "assistant" || role === "system") return role;
+  throw new BadRequest(`${where}: role must be user, assistant or system`);
+}
+
+function parseTools(tools: unknown): ToolDef[] {
+  if (tools === undefined) return [];
+  if (!Array.isArray(tools)) throw new BadRequest("tools: must be an array");
+  return tools.map((tool, i) => {
+    if (!isRecord(tool) || typeof tool["name"] !== "string") throw new BadRequest(`tools[${i}]: needs a name`);
+    const key = canonical(tool);
+    return { name: tool["name"], cache: cacheControlOf(tool), key, chars: key.length };
+  });
+}
+
+/** Structured output (Claude Code's session-title request uses it). */
+function outputSchema(body: Record<string, unknown>): unknown {
+  const config = body["output_config"];
+  const format = isRecord(config) ? config["format"] : undefined;
+  return isRecord(format) && format["type"] === "json_schema" ? (format["schema"] ?? null) : null;
+}
+
+export function parseRequest(body: unknown): SimRequest {
+  if (!isRecord(body)) throw new BadRequest("body: must be a JSON object");
+  const model = body["model"];
+  if (typeof model !== "string" || model === "") throw new BadRequest("model: field required");
+  const rawMessages = body["messages"];
+  if (!Array.isArray(rawMessages)) throw new BadRequest("messages: field required");
+  const messages: Message[] = rawMessages.map((m, i) => {
+    if (!isRecord(m)) throw new BadRequest(`messages[${i}]: must be an object`);
+    return { role: parseRole(m["role"], `messages[${i}]`), blocks: parseContent(m["content"], `messages[${i}]`) };
+  });
+  const rawSystem = body["system"];
+  // Claude Code's first system block is billing attribution ("x-anthropic-billing-header: cc_version=…"),
+  // which varies per session; the API consumes it as a header, so it is neither prompt nor cache key.
+  const system = (rawSystem === undefined ? [] : parseContent(rawSystem, "system")).filter(
+    (b) => !(b.kind === "text" && b.text.startsWith(BILLING_HEADER_PREFIX)),
+  );
+  return { model, stream: body["stream"] === true, system, messages, tools: parseTools(body["tools"]), outputSchema: outputSchema(body) };
+}
