@@ -1,0 +1,126 @@
+// End to end through the real Claude Code engine: the Worker under wrangler dev, the
+// ProjectDO, Postgres, R2 (Miniflare), the runner process and the model simulator.
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
+import { startStack } from "../../scripts/stack.ts";
+import type { Stack } from "../../scripts/stack.ts";
+import type { JobView, SessionView, VersionView } from "../../src/domain/views.ts";
+
+let stack: Stack;
+let bearer: string;
+
+/** One whole local stack per describe block; COMPACTION_POLICY differs between them. */
+function useStack(compactionPolicy: "threshold" | "always"): void {
+  beforeAll(async () => {
+    stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: compactionPolicy } });
+    bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function finished(projectId: string, jobId: string): Promise<JobView> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const job = await call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
+    if (job.status === "succeeded" || job.status === "failed") return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function simRequests(): Promise<RequestLogEntry[]> {
+  const body = (await (await fetch(`${stack.simulatorUrl ?? ""}/__sim/requests`)).json()) as { requests: RequestLogEntry[] };
+  return body.requests;
+}
+
+async function workspaceFile(projectId: string, path: string): Promise<string | null> {
+  const snapshot = (await (await fetch(`${stack.runnerUrl}/v1/projects/${projectId}/workspace/snapshot`)).json()) as { files: { path: string; contentBase64: string }[] };
+  const file = snapshot.files.find((f) => f.path === path);
+  return file === undefined ? null : Buffer.from(file.contentBase64, "base64").toString("utf8");
+}
+
+describe("through the real Claude Code engine (compaction above a context size)", () => {
+  useStack("threshold");
+  it("create + two updates: each update resumes the previous final session, carries the earlier turns, and survives a wiped runner", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "e2e", prompt: "create notes/todo.md with # Todo" });
+    const projectId = created.project.id;
+    const v1 = await finished(projectId, created.job.id);
+    expect(v1.status).toBe("succeeded");
+    expect(await workspaceFile(projectId, "notes/todo.md")).toBe("# Todo\n");
+
+    const u1 = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "append to notes/todo.md: - buy milk" });
+    const v2 = await finished(projectId, u1.job.id);
+    expect(v2.status).toBe("succeeded");
+    expect(v2.resume?.decision).toBe("resume");
+    expect(v2.sessionIdIn).toBe(v1.sessionIdOut);
+    expect(await workspaceFile(projectId, "notes/todo.md")).toBe("# Todo\n- buy milk\n");
+
+    // The model saw the earlier turns: the update's requests carried the create prompt.
+    const updateRequests = (await simRequests()).filter((r) => r.userPrompts.some((p) => p.includes("- buy milk")));
+    expect(updateRequests.length).toBeGreaterThan(0);
+    expect(updateRequests[0]?.userPrompts.some((p) => p.includes("create notes/todo.md"))).toBe(true);
+    expect(updateRequests[0]?.sessionId).not.toBe(v1.sessionIdOut); // forked: a new id per version
+
+    // The container loses its disk; R2 has the transcript and workspace.
+    await stack.restartRunner(true);
+    const u2 = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "append to notes/todo.md: - call mom" });
+    const v3 = await finished(projectId, u2.job.id);
+    expect(v3.status).toBe("succeeded");
+    expect(v3.resume).toEqual({ decision: "resume", reason: "resumable" });
+    expect(v3.sessionIdIn).toBe(v2.sessionIdOut);
+    expect(await workspaceFile(projectId, "notes/todo.md")).toBe("# Todo\n- buy milk\n- call mom\n");
+    const afterWipe = (await simRequests()).filter((r) => r.userPrompts.some((p) => p.includes("- call mom")));
+    expect(afterWipe[0]?.userPrompts.some((p) => p.includes("- buy milk"))).toBe(true);
+
+    // The chain: every step resumed the id the step before returned, and each version
+    // stores the id of its last step.
+    const session = await call<SessionView>("GET", `/v1/projects/${projectId}/session`);
+    expect(session.history.map((h) => h.operation)).toEqual(["build", "metadata", "update", "metadata", "update", "metadata"]);
+    session.history.forEach((link, i) => {
+      if (i > 0) expect(link.parentSessionId).toBe(session.history[i - 1]?.sessionId);
+    });
+    const { versions } = await call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`);
+    expect(versions.map((v) => v.aiSessionId)).toEqual([session.history[1]?.sessionId, session.history[3]?.sessionId, session.history[5]?.sessionId]);
+    expect(versions[0]?.documentation).toBeTruthy();
+    expect(versions.every((v) => v.usage.costUsd > 0)).toBe(true);
+  }, 300_000);
+});
+
+describe("through the real Claude Code engine (compaction after every job)", () => {
+  useStack("always");
+
+  it("compaction's session id is stored as the version's, and the next update resumes it with the summary in context", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "compacted", prompt: "create app/readme.md with hello" });
+    const projectId = created.project.id;
+    const v1 = await finished(projectId, created.job.id);
+    const session = await call<SessionView>("GET", `/v1/projects/${projectId}/session`);
+    expect(session.history.map((h) => h.operation)).toEqual(["build", "metadata", "compact"]);
+    const compactId = session.history[2]?.sessionId;
+    expect(v1.sessionIdOut).toBe(compactId);
+    const { versions } = await call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`);
+    expect(versions[0]?.aiSessionId).toBe(compactId);
+
+    const update = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "append to app/readme.md: world" });
+    const v2 = await finished(projectId, update.job.id);
+    expect(v2.sessionIdIn).toBe(compactId);
+    expect(await workspaceFile(projectId, "app/readme.md")).toBe("hello\nworld\n");
+    const first = (await simRequests()).find((r) => r.userPrompts.some((p) => p.includes("append to app/readme.md")));
+    expect(first?.userPrompts[0]).toMatch(/continued from a previous conversation/);
+    // the file was in the summarised context: straight to Edit, no Read first
+    expect(first?.toolCalls.map((t) => t.name)).toEqual(["Edit"]);
+  }, 300_000);
+});
