@@ -55,12 +55,7 @@ function finish(ctx: JobContext, status: "succeeded" | "failed", error: { code: 
       completedAt: new Date(now).toISOString(),
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
-      inputTokens: totals.inputTokens,
-      outputTokens: totals.outputTokens,
-      cacheCreationInputTokens: totals.cacheCreationInputTokens,
-      cacheReadInputTokens: totals.cacheReadInputTokens,
-      costUsd: totals.costUsd,
-      durationMs: totals.durationMs,
+      ...totals,
     },
   });
   emit(ctx, status, { totals, sessionId: ctx.chain.get().headSessionId, error });

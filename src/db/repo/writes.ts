@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
+import type { Usage } from "../../domain/views.ts";
 import type { MetricOperation, ResumeDecision, ResumeOutcome, VersionKind, VersionStatus } from "../schema.ts";
 
 // Every write the DO makes to Postgres, as plain JSON so it can wait in the DO's outbox
 // (dates as ISO strings) and be replayed after a failure.
-export interface VersionPatch {
+export interface VersionPatch extends Partial<Usage> {
   status?: VersionStatus;
   aiSessionId?: string | null;
   aiSessionCreatedAt?: string | null;
@@ -14,29 +15,17 @@ export interface VersionPatch {
   resumeReason?: string | null;
   recommendations?: string[] | null;
   documentation?: string | null;
-  inputTokens?: number;
-  outputTokens?: number;
-  cacheCreationInputTokens?: number;
-  cacheReadInputTokens?: number;
-  costUsd?: number;
-  durationMs?: number;
   errorCode?: string | null;
   errorMessage?: string | null;
   completedAt?: string | null;
 }
 
-export interface MetricRow {
+export interface MetricRow extends Usage {
   projectId: string;
   versionId: string;
   operation: MetricOperation;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationInputTokens: number;
-  cacheReadInputTokens: number;
-  costUsd: number;
-  durationMs: number;
   numTurns: number;
   toolCalls: number;
   filesRead: number;

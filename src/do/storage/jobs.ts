@@ -43,16 +43,7 @@ export interface JobRecord {
   warnings: string[];
 }
 
-export interface NewJob {
-  id: string;
-  versionId: string;
-  versionNumber: number;
-  kind: VersionKind;
-  prompt: string;
-  userId: string;
-  idempotencyKey: string | null;
-  promptHash: string;
-}
+export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash">;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
