@@ -5,7 +5,9 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startRunner } from "../container/src/server.ts";
 import type { RunningRunner } from "../container/src/server.ts";
+import { migrate } from "./db/migrate.ts";
 import { startDatabase } from "./db/start-database.ts";
+import { isLoopback, startWsProxy } from "./db/ws-proxy.ts";
 import { DEV_ADMIN_TOKEN, DEV_AUTH_SECRET, DEV_METRICS_TOKEN } from "./dev-secrets.ts";
 import type { DatabaseKind, RunningDatabase } from "./db/start-database.ts";
 import { startSimulator } from "./simulator/server.ts";
@@ -53,9 +55,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     let db: RunningDatabase | null = null;
+    let localProxy = "";
     if (options.databaseUrl === undefined) {
       db = await startDatabase({ prefer: options.database ?? "pglite", auth: "password", ...(temporary ? {} : { persistDir: join(dataDir, "db") }) });
       stops.push(() => (db === null ? Promise.resolve() : db.stop()));
+      localProxy = db.wsProxy;
+    } else {
+      // Your own database: migrated, and reached through the local proxy when it is a
+      // plain Postgres on this machine (a Neon URL is used as it is, over Neon's WebSocket).
+      await migrate(options.databaseUrl);
+      const { hostname, port } = new URL(options.databaseUrl);
+      if (hostname === "localhost" || isLoopback(hostname)) {
+        const proxy = await startWsProxy({ allowedTarget: `${hostname}:${port || "5432"}` });
+        stops.push(() => proxy.stop());
+        localProxy = proxy.address;
+      }
     }
     let simulator: Simulator | null = null;
     if (options.anthropicApiKey === undefined) {
@@ -76,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.workerPort !== undefined ? { port: options.workerPort } : {}),
       vars: {
         RUNNER_URL: runner.url,
-        NEON_LOCAL_WS_PROXY: db?.wsProxy ?? process.env.NEON_LOCAL_WS_PROXY ?? "",
+        NEON_LOCAL_WS_PROXY: localProxy,
         ...options.vars,
       },
       secrets: {
