@@ -5,6 +5,7 @@ import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
+import { metrics } from "./metrics.ts";
 import { projects } from "./projects.ts";
 import { validationHook } from "./validation.ts";
 
@@ -17,6 +18,7 @@ app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
 app.route("/update-project", legacy);
+app.route("/", metrics);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.doc31("/openapi.json", {
