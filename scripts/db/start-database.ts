@@ -8,6 +8,7 @@ import { startPglite } from "./pglite.ts";
 import { startPostgres } from "./postgres.ts";
 import type { PgAuthMethod } from "./postgres.ts";
 import { startWsProxy } from "./ws-proxy.ts";
+import type { RoundTrips } from "./ws-proxy.ts";
 
 export type DatabaseKind = "postgres" | "pglite";
 
@@ -33,6 +34,8 @@ export interface RunningDatabase {
   wsProxy: string;
   /** Live connections through the proxy (tests check that clients close them). */
   wsProxyConnections(): number;
+  /** Connections and query round trips through the proxy since start (see ws-proxy.ts). */
+  roundTrips(): RoundTrips;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function startDatabase(options: StartDatabaseOptions = {}): Promise
       wsProxyPort: proxy.port,
       wsProxy: proxy.address,
       wsProxyConnections: () => proxy.openConnections(),
+      roundTrips: () => proxy.roundTrips(),
       async stop() {
         await proxy.stop();
         await db.stop();

@@ -32,7 +32,21 @@ export interface RunningWsProxy {
   address: string;
   /** Live WebSocket↔TCP pairs (for tests and diagnostics). */
   openConnections(): number;
+  /** Connections and query round trips since start (the benchmark counts them per update). */
+  roundTrips(): RoundTrips;
   stop(): Promise<void>;
+}
+
+/**
+ * Client → server messages after which the client waits for the server, as the proxy saw
+ * them: `handshakes` are the startup message and each password/SASL message ('p') of a
+ * connection; `queries` are Query ('Q', simple protocol) and Sync ('S', the end of an
+ * extended-protocol batch: one round trip however many Parse/Bind/Execute precede it).
+ */
+export interface RoundTrips {
+  connections: number;
+  handshakes: number;
+  queries: number;
 }
 
 export interface Target {
@@ -43,6 +57,9 @@ export interface Target {
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const TERMINATE = 0x58; // 'X'
+const QUERY = 0x51; // 'Q'
+const SYNC = 0x53; // 'S'
+const PASSWORD = 0x70; // 'p': password, SASLInitialResponse, SASLResponse
 
 /** Parses "host:port" (IPv6 in brackets or bare); maps localhost to 127.0.0.1. */
 export function parseTarget(address: string): Target | null {
@@ -66,7 +83,7 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Follows the client → server byte stream just enough to see the Terminate
- * message: untyped startup-phase messages (length, code) first, then typed
+ * message and count round trips (RoundTrips): untyped startup-phase messages (length, code) first, then typed
  * messages (type byte, length). After an SSL/GSS request whose answer is yes the
  * stream is encrypted and no longer followed.
  */
@@ -76,6 +93,10 @@ class FrontendScanner {
   private untyped = true;
   private opaque = false;
   awaitingNegotiationReply = false;
+  /** Query and Sync messages seen so far. */
+  queries = 0;
+  /** Startup and password/SASL messages seen so far. */
+  handshakes = 0;
 
   /** Returns true when `chunk` completes a Terminate message. */
   feed(chunk: Buffer): boolean {
@@ -98,11 +119,16 @@ class FrontendScanner {
         const code = h.readInt32BE(4);
         this.skip = Math.max(0, length - 8);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) this.awaitingNegotiationReply = true;
-        else this.untyped = false;
+        else {
+          this.untyped = false;
+          this.handshakes++;
+        }
       } else {
         const length = h.readInt32BE(1);
         this.skip = Math.max(0, length - 4);
         if (h[0] === TERMINATE && length === 4) terminated = true;
+        if (h[0] === QUERY || (h[0] === SYNC && length === 4)) this.queries++;
+        if (h[0] === PASSWORD) this.handshakes++;
       }
     }
     return terminated;
@@ -135,6 +161,7 @@ export async function startWsProxy(options: StartWsProxyOptions = {}): Promise<R
   }
   const wss = new ws.WebSocketServer({ noServer: true, perMessageDeflate: false });
   const open = new Set<{ socket: WebSocket; tcp: Socket }>();
+  const traffic: RoundTrips = { connections: 0, handshakes: 0, queries: 0 };
 
   const bridge = (socket: WebSocket, target: Target): void => {
     const tcp = connect({ host: target.host, port: target.port });
@@ -142,10 +169,14 @@ export async function startWsProxy(options: StartWsProxyOptions = {}): Promise<R
     const pair = { socket, tcp };
     open.add(pair);
     const scanner = new FrontendScanner();
+    traffic.connections++;
 
     socket.on("message", (data: RawData) => {
       const chunk = toBuffer(data);
+      const before = { queries: scanner.queries, handshakes: scanner.handshakes };
       const terminated = scanner.feed(chunk);
+      traffic.queries += scanner.queries - before.queries;
+      traffic.handshakes += scanner.handshakes - before.handshakes;
       if (tcp.writable) tcp.write(chunk);
       if (terminated) tcp.end();
     });
@@ -200,6 +231,7 @@ export async function startWsProxy(options: StartWsProxyOptions = {}): Promise<R
     port,
     address: `127.0.0.1:${port}`,
     openConnections: () => open.size,
+    roundTrips: () => ({ ...traffic }),
     async stop() {
       if (stopped) return;
       stopped = true;

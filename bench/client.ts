@@ -1,0 +1,72 @@
+// The public HTTP API as the benchmark uses it: HS256 bearer tokens signed with the
+// stack's AUTH_SECRET, JSON in and out, jobs polled until they finish.
+import { SignJWT } from "jose";
+import type { JobView, VersionView } from "../src/domain/views.ts";
+import type { MetricsReport } from "../src/metrics/types.ts";
+
+export interface Accepted {
+  project: { id: string };
+  job: JobView;
+}
+
+export class ApiClient {
+  readonly url: string;
+  readonly #bearer: string;
+
+  private constructor(url: string, bearer: string) {
+    this.url = url;
+    this.#bearer = bearer;
+  }
+
+  static async create(url: string, authSecret: string, userId: string): Promise<ApiClient> {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime("2h").sign(new TextEncoder().encode(authSecret));
+    return new ApiClient(url, token);
+  }
+
+  /** Headers for requests the caller times itself. */
+  headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.#bearer}`, "content-type": "application/json" };
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.#bearer}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  }
+
+  createProject(name: string, prompt: string): Promise<Accepted> {
+    return this.call<Accepted>("POST", "/v1/projects", { name, prompt });
+  }
+
+  postUpdate(projectId: string, prompt: string): Promise<Accepted> {
+    return this.call<Accepted>("POST", `/v1/projects/${projectId}/updates`, { prompt });
+  }
+
+  job(projectId: string, jobId: string): Promise<JobView> {
+    return this.call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
+  }
+
+  async versions(projectId: string): Promise<VersionView[]> {
+    return (await this.call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`)).versions;
+  }
+
+  metrics(): Promise<MetricsReport> {
+    return this.call<MetricsReport>("GET", "/v1/metrics");
+  }
+
+  /** Polls until the job has finished; bounded by `timeoutMs`. */
+  async finished(projectId: string, jobId: string, timeoutMs: number, pollMs = 100): Promise<JobView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await this.job(projectId, jobId);
+      if (job.status === "succeeded" || job.status === "failed") return job;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+}
