@@ -70,6 +70,13 @@ export function uniqueTail(content: string): string {
   return content;
 }
 
+/** Lists a directory with Glob, or `find` through Bash where Glob is not offered. */
+function listingCall(tools: ReadonlySet<string>, dir: string, description: string): ToolCall | null {
+  if (tools.has("Glob")) return { name: "Glob", input: { pattern: "**/*", path: dir } };
+  if (!tools.has("Bash")) return null;
+  return { name: "Bash", input: { command: `find '${dir.replace(/'/g, "'\\''")}' -type f | sort`, description } };
+}
+
 function appendCall(path: string, content: string, text: string): ToolCall {
   if (content.trim() === "") return write(path, text);
   const anchor = uniqueTail(content);
@@ -170,11 +177,8 @@ class Agent {
   *listFiles(dir: string): Step<string[]> {
     const known = filesUnder(this.#env.k, dir);
     if (known.length > 0) return known;
-    if (this.#env.tools.has("Glob")) yield* one({ name: "Glob", input: { pattern: "**/*", path: dir } });
-    else if (this.#env.tools.has("Bash")) {
-      const command = `find '${dir.replace(/'/g, "'\\''")}' -type f | sort`;
-      yield* one({ name: "Bash", input: { command, description: `List files under ${this.rel(dir)}` } });
-    }
+    const listing = listingCall(this.#env.tools, dir, `List files under ${this.rel(dir)}`);
+    if (listing !== null) yield* one(listing);
     return filesUnder(this.#env.k, dir);
   }
 
@@ -217,6 +221,20 @@ export function* runInstructions(instructions: readonly Instruction[], env: Agen
   const report: string[] = [];
   for (const instruction of instructions) report.push(yield* agent.run(instruction));
   return report;
+}
+
+/**
+ * The metadata request: documenting the project needs every file's content, so the model
+ * lists the workspace once and reads the files it does not already have in context. A
+ * resumed session has most of them; a fresh one reads them all (same rule as for edits).
+ */
+export function* documentProject(env: AgentEnv): Step<string[]> {
+  const cwd = env.k.cwd;
+  if (cwd === null || !env.tools.has("Read")) return [];
+  const listing = listingCall(env.tools, cwd, "List the project's files");
+  if (listing !== null) yield* batched([listing]);
+  yield* new Agent(env).readFiles(filesUnder(env.k, cwd));
+  return [];
 }
 
 export type AgentStep = { kind: "calls"; calls: ToolCall[] } | { kind: "done"; report: string[] };

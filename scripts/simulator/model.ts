@@ -2,7 +2,8 @@
 // compaction summary, metadata JSON, the coding agent's next tool calls or final answer,
 // or a short text.
 import { createHash } from "node:crypto";
-import { replay, runInstructions } from "./agent.ts";
+import { documentProject, replay, runInstructions } from "./agent.ts";
+import type { ToolCall } from "./agent.ts";
 import { detectCwd, latestPrompt, toolExchanges } from "./conversation.ts";
 import { parseInstructions } from "./instructions.ts";
 import { knowledgeFromHistory } from "./knowledge.ts";
@@ -33,6 +34,16 @@ function text(kind: RequestKind, value: string, filesInContext: number, toolResu
   return { kind, blocks: [{ type: "text", text: value }], stopReason: "end_turn", toolResults, filesInContext };
 }
 
+function toolCalls(kind: RequestKind, calls: readonly ToolCall[], seed: number, requestKey: string, toolResults: number, filesInContext: number): ModelReply {
+  return {
+    kind,
+    blocks: calls.map((call, i) => ({ type: "tool_use", id: toolId(seed, requestKey, i), name: call.name, input: call.input })),
+    stopReason: "tool_use",
+    toolResults,
+    filesInContext,
+  };
+}
+
 export function respond(req: SimRequest, kind: RequestKind, seed: number, requestKey: string): ModelReply {
   const prompt = latestPrompt(req.messages);
   const promptIndex = prompt?.messageIndex ?? req.messages.length;
@@ -40,8 +51,13 @@ export function respond(req: SimRequest, kind: RequestKind, seed: number, reques
   switch (kind) {
     case "compaction":
       return text(kind, compactionSummary(req.messages, k), k.contents.size);
-    case "metadata":
-      return text(kind, JSON.stringify(projectMetadata(k)), k.contents.size);
+    case "metadata": {
+      const recorded = toolExchanges(req.messages, promptIndex + 1);
+      const step = replay(documentProject({ k, tools: new Set(req.tools.map((t) => t.name)), seed }), recorded, k);
+      const toolResults = recorded.filter((r) => r.result !== null).length;
+      if (step.kind === "calls") return toolCalls(kind, step.calls, seed, requestKey, toolResults, k.contents.size);
+      return text(kind, JSON.stringify(projectMetadata(k)), k.contents.size, toolResults);
+    }
     case "other": {
       // Session titles and other side requests: a few words of the prompt (as JSON when a schema is demanded).
       const phrase = shortPhrase(prompt?.text ?? "");
@@ -54,13 +70,7 @@ export function respond(req: SimRequest, kind: RequestKind, seed: number, reques
       const step = replay(runInstructions(instructions, { k, tools: new Set(req.tools.map((t) => t.name)), seed }), recorded, k);
       const toolResults = recorded.filter((r) => r.result !== null).length;
       if (step.kind === "done") return text(kind, `Done.\n${step.report.map((line) => `- ${line}`).join("\n")}`, k.contents.size, toolResults);
-      return {
-        kind,
-        blocks: step.calls.map((call, i) => ({ type: "tool_use", id: toolId(seed, requestKey, i), name: call.name, input: call.input })),
-        stopReason: "tool_use",
-        toolResults,
-        filesInContext: k.contents.size,
-      };
+      return toolCalls(kind, step.calls, seed, requestKey, toolResults, k.contents.size);
     }
   }
 }

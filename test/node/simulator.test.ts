@@ -336,11 +336,19 @@ describe("coding model", () => {
     const summary = await message(body([...earlier, user("Your task is to create a detailed summary of the conversation so far, paying close attention…")]));
     const text = String(content(summary)[0]?.["text"]);
     expect(text).toMatch(/<summary>[\s\S]*notes\.txt \(1 lines\): created[\s\S]*"create notes\.txt with one"[\s\S]*<\/summary>/);
-    const meta = await message(body([...earlier, user("SESSION_CHAIN_METADATA_REQUEST: answer with JSON")]));
+    // Documenting needs every file: list the workspace, read what is not in context, then answer.
+    const ask = [...earlier, user("SESSION_CHAIN_METADATA_REQUEST: answer with JSON")];
+    const listing = content(await message(body(ask)));
+    expect(listing.map((b) => b["name"])).toEqual(["Bash"]); // this request offers no Glob
+    const listed = [...ask, toolUse(String(listing[0]?.["id"]), "Bash", listing[0]?.["input"] as Json), toolResult(String(listing[0]?.["id"]), `${CWD}/notes.txt\n${CWD}/other.txt`)];
+    const reads = content(await message(body(listed)));
+    expect(reads.map((b) => [b["name"], (b["input"] as { file_path: string }).file_path])).toEqual([["Read", `${CWD}/other.txt`]]);
+    const meta = await message(body([...listed, toolUse(String(reads[0]?.["id"]), "Read", { file_path: `${CWD}/other.txt` }), toolResult(String(reads[0]?.["id"]), "     1\tsecond file")]));
     const parsed = JSON.parse(String(content(meta)[0]?.["text"])) as { recommendations: string[]; documentation: string };
     expect(parsed.recommendations.length).toBeGreaterThan(0);
     expect(parsed.documentation).toContain("notes.txt");
-    expect((await requests()).map((r) => r.kind)).toEqual(["compaction", "metadata"]);
+    expect(parsed.documentation).toContain("`other.txt` (1 lines): second file");
+    expect((await requests()).map((r) => r.kind)).toEqual(["compaction", "metadata", "metadata", "metadata"]);
   });
 
   it("logs each request: session header, kind, prompts, tool calls and usage", async () => {
