@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { ArtifactStore } from "../artifacts/store.ts";
 import { chainConfig } from "../config.ts";
-import { withDb } from "../db/client.ts";
+import { openDb, withDb } from "../db/client.ts";
+import type { Db, OpenDb } from "../db/client.ts";
 import { listVersions, sessionBelongsToProject } from "../db/repo/reads.ts";
 import { applyWrite } from "../db/repo/writes.ts";
 import { versionView } from "../db/repo/version-view.ts";
@@ -46,6 +47,8 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly outbox: OutboxStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
+  /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
+  private jobDb: OpenDb | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -191,6 +194,7 @@ export class ProjectDO extends DurableObject<Env> {
       return;
     }
     this.working = true;
+    this.jobDb = openDb(this.env);
     try {
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
       await runJob(this.jobContext(project.id, job), project.resumeOverride);
@@ -205,6 +209,9 @@ export class ProjectDO extends DurableObject<Env> {
       }
     } finally {
       this.working = false;
+      const db = this.jobDb;
+      this.jobDb = null;
+      await db?.close().catch(() => undefined);
     }
     const more = this.jobs.next() !== null;
     if (more) await this.ctx.storage.setAlarm(Date.now());
@@ -226,7 +233,7 @@ export class ProjectDO extends DurableObject<Env> {
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {
-          return await withDb(this.env, (db) => sessionBelongsToProject(db, projectId, sessionId));
+          return await this.withDb((db) => sessionBelongsToProject(db, projectId, sessionId));
         } catch (err) {
           console.error("ownership check failed", err);
           return null;
@@ -235,6 +242,11 @@ export class ProjectDO extends DurableObject<Env> {
       now: () => Date.now(),
       attempts: 0,
     };
+  }
+
+  /** The running job's pool when there is one, else a pool for just this piece of work. */
+  private withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    return this.jobDb !== null ? work(this.jobDb.db) : withDb(this.env, work);
   }
 
   private flushing: Promise<boolean> = Promise.resolve(true);
@@ -251,7 +263,7 @@ export class ProjectDO extends DurableObject<Env> {
     const pending = this.outbox.pending(500);
     if (pending.length === 0) return true;
     try {
-      await withDb(this.env, async (db) => {
+      await this.withDb(async (db) => {
         for (const { seq, write } of pending) {
           await applyWrite(db, write);
           this.outbox.done(seq);
