@@ -1,4 +1,5 @@
 // Small summary statistics; percentiles interpolate like Postgres' percentile_cont.
+import { mulberry32 } from "../scripts/prng.ts";
 
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
@@ -45,14 +46,7 @@ export function reduction(a: number | null, b: number | null): number | null {
   return 1 - a / b;
 }
 
-/** A small seeded PRNG (mulberry32): the workload is the same for the same seed. */
+/** A small seeded PRNG: the workload is the same for the same seed. */
 export function prng(seed: number): () => number {
-  let state = (seed * 2654435761) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed * 2654435761);
 }

@@ -1,21 +1,15 @@
 // Deterministic file content for `scaffold N files under DIR`: small TypeScript modules
 // (about 1 KB, ~35 lines each) whose text depends only on the seed, the directory and the index.
 import { createHash } from "node:crypto";
+import { mulberry32 } from "../prng.ts";
 
 export function scaffoldFileName(index: number, count: number): string {
   return `module-${String(index).padStart(Math.max(2, String(count).length), "0")}.ts`;
 }
 
-/** A small seeded PRNG (mulberry32): same seed, same numbers, on every platform. */
+/** A small seeded PRNG: same seed text, same numbers, on every platform. */
 function prng(seedText: string): () => number {
-  let state = createHash("sha256").update(seedText).digest().readUInt32LE(0);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(createHash("sha256").update(seedText).digest().readUInt32LE(0));
 }
 
 export function scaffoldContent(seed: number, dir: string, index: number, count: number): string {

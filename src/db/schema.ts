@@ -72,6 +72,15 @@ const updatedAt = () =>
 const count = (name: string) => integer(name).notNull().default(0);
 const costUsd = () =>
   numeric("cost_usd", { precision: 12, scale: 6, mode: "number" }).notNull().default(0);
+/** Tokens, cost and time: the same columns on a version (its total) and on each operation. */
+const usageColumns = () => ({
+  inputTokens: count("input_tokens"),
+  outputTokens: count("output_tokens"),
+  cacheCreationInputTokens: count("cache_creation_input_tokens"),
+  cacheReadInputTokens: count("cache_read_input_tokens"),
+  costUsd: costUsd(),
+  durationMs: count("duration_ms"),
+});
 
 export const projects = pgTable(
   "projects",
@@ -109,12 +118,7 @@ export const projectVersions = pgTable(
     resumeReason: text("resume_reason"),
     recommendations: jsonb("recommendations"),
     documentation: text("documentation"),
-    inputTokens: count("input_tokens"),
-    outputTokens: count("output_tokens"),
-    cacheCreationInputTokens: count("cache_creation_input_tokens"),
-    cacheReadInputTokens: count("cache_read_input_tokens"),
-    costUsd: costUsd(),
-    durationMs: count("duration_ms"),
+    ...usageColumns(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     createdAt: createdAt(),
@@ -148,12 +152,7 @@ export const projectAiSessionMetrics = pgTable(
     operation: text("operation", { enum: metricOperations }).notNull(),
     sessionIdIn: text("session_id_in"),
     sessionIdOut: text("session_id_out"),
-    inputTokens: count("input_tokens"),
-    outputTokens: count("output_tokens"),
-    cacheCreationInputTokens: count("cache_creation_input_tokens"),
-    cacheReadInputTokens: count("cache_read_input_tokens"),
-    costUsd: costUsd(),
-    durationMs: count("duration_ms"),
+    ...usageColumns(),
     numTurns: count("num_turns"),
     toolCalls: count("tool_calls"),
     filesRead: count("files_read"),
