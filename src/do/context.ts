@@ -39,3 +39,10 @@ export function audit(ctx: JobContext, row: Omit<AttemptRow, "projectId" | "vers
     row: { ...row, projectId: ctx.projectId, versionId: ctx.job.versionId, userId: ctx.job.userId, attemptNumber: ctx.attempts },
   });
 }
+
+/** A problem the job survives: the owner sees the message; the detail goes to the log only. */
+export function warn(ctx: JobContext, message: string, detail: unknown): void {
+  console.warn(`job ${ctx.job.id}: ${message}:`, detail);
+  ctx.jobs.addWarning(ctx.job.id, message);
+  emit(ctx, "warning", { message });
+}

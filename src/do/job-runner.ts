@@ -1,6 +1,6 @@
 import type { ResultEvent } from "../runner/protocol.ts";
 import type { JobContext } from "./context.ts";
-import { audit, emit } from "./context.ts";
+import { audit, emit, warn } from "./context.ts";
 import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
 import { resetWorkspace, restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
@@ -21,7 +21,7 @@ async function decideResume(ctx: JobContext, projectOverride: boolean | null): P
     const current = await ctx.runner.workspace(ctx.projectId);
     return structuralDecision(chain.fingerprint, current, ctx.config.structuralChangeThreshold) ?? decision;
   } catch (err) {
-    emit(ctx, "warning", { message: "could not read the workspace fingerprint", detail: String(err) });
+    warn(ctx, "could not read the workspace fingerprint; the structural check was skipped", err);
     return decision;
   }
 }
@@ -61,11 +61,6 @@ function finish(ctx: JobContext, status: "succeeded" | "failed", error: { code: 
   emit(ctx, status, { totals, sessionId: ctx.chain.get().headSessionId, error });
 }
 
-function warn(ctx: JobContext, message: string, detail: string): void {
-  ctx.jobs.addWarning(ctx.job.id, message);
-  emit(ctx, "warning", { message, detail });
-}
-
 // One job: the build or update (resuming the head when allowed), then metadata and
 // compaction resuming what it left. Steps already done (before an eviction) are skipped.
 export async function runJob(ctx: JobContext, projectOverride: boolean | null): Promise<void> {
@@ -76,7 +71,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   try {
     await restoreWorkspace(ctx);
   } catch (err) {
-    warn(ctx, "could not restore the workspace from its snapshot", String(err));
+    warn(ctx, "could not restore the workspace from its snapshot", err);
   }
 
   const mainOp = job.kind === "create" ? "build" : "update";
@@ -97,7 +92,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
       try {
         await resetWorkspace(ctx);
       } catch (err) {
-        warn(ctx, "could not restore the workspace after the failure", String(err));
+        warn(ctx, "could not restore the workspace after the failure", err);
       }
       finish(ctx, "failed", { code: main.code === "overloaded" ? "runner_unavailable" : `runner_${main.code}`, message: PUBLIC_FAILURE[main.code] ?? "The update could not be completed." });
       await ctx.flush();
@@ -116,8 +111,9 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   }
 
   if (!job.doneSteps.includes("compact") && shouldCompact(ctx, last)) {
-    const head = ctx.chain.get().headSessionId;
-    if (head !== null) {
+    const { headSessionId: head, resumable } = ctx.chain.get();
+    if (!resumable) warn(ctx, "compaction skipped: the session was marked non-resumable", "after the metadata step");
+    else if (head !== null) {
       const compact = await runStep(ctx, "compact", head, "/compact", false);
       if (!compact.ok) warn(ctx, "compaction failed; the session is unchanged", `${compact.code}: ${compact.message}`);
     }
@@ -126,7 +122,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   try {
     await saveArtifacts(ctx);
   } catch (err) {
-    warn(ctx, "could not save the transcript and workspace to R2", String(err));
+    warn(ctx, "could not save the transcript and workspace to R2", err);
   }
   finish(ctx, "succeeded", null);
   await ctx.flush();

@@ -1,7 +1,7 @@
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { callRunner } from "./call.ts";
 import type { JobContext } from "./context.ts";
-import { audit, emit } from "./context.ts";
+import { audit, emit, warn } from "./context.ts";
 import { recordStep } from "./record.ts";
 import { restoreTranscript } from "./rehydrate.ts";
 
@@ -35,7 +35,7 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
     await restoreTranscript(ctx, sessionId);
   } catch (err) {
     // The resume is still tried: the runner may have it after all, or says not_found.
-    emit(ctx, "warning", { message: "could not rehydrate the transcript", detail: String(err) });
+    warn(ctx, "could not rehydrate the transcript", err);
   }
   return { ok: true };
 }

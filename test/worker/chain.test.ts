@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { projectAiSessionMetrics, projectVersions, sessionResumeAttempts } from "../../src/db/schema.ts";
 import type { SessionView } from "../../src/domain/views.ts";
-import { api, calls, createProject, db, postUpdate, waitForJob } from "./helpers.ts";
+import { api, calls, createProject, db, fake, postUpdate, waitForJob } from "./helpers.ts";
 
 describe("session chain", () => {
   it("stores build → metadata → compact as the version's session, and the next update resumes exactly that id", async () => {
@@ -51,5 +51,45 @@ describe("session chain", () => {
     const versions = (await api("GET", `/v1/projects/${created.projectId}/versions`, { user })).body["versions"] as { aiSessionId: string; versionNumber: number }[];
     expect(versions.map((v) => v.versionNumber)).toEqual([1, 2]);
     expect(versions[1]?.aiSessionId).toBe(second.sessionIdOut);
+  });
+});
+
+describe("metadata and compaction failures", () => {
+  it("a failed compaction leaves the head at the metadata step's id; the job succeeds with a warning", async () => {
+    const user = `u-${crypto.randomUUID()}`;
+    const created = await createProject(user);
+    await waitForJob(user, created.projectId, created.jobId);
+    await fake(created.projectId, "failures", { failures: [{ operation: "compact", code: "compact_failed" }] });
+    const update = await postUpdate(user, created.projectId, "tweak");
+    const done = await waitForJob(user, created.projectId, update.jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.warnings).toEqual(["compaction failed; the session is unchanged"]);
+    const log = (await calls(created.projectId)).calls;
+    const metadata = log.filter((c) => c.operation === "metadata").at(-1);
+    expect(done.sessionIdOut).toBe(metadata?.sessionIdOut);
+    const [version] = await db((d) => d.select().from(projectVersions).where(eq(projectVersions.id, done.versionId)));
+    expect(version?.aiSessionId).toBe(metadata?.sessionIdOut);
+    const audit = await db((d) => d.select().from(sessionResumeAttempts).where(eq(sessionResumeAttempts.versionId, done.versionId)));
+    expect(audit.map((a) => a.outcome)).toEqual(["forked", "forked", "error"]);
+  });
+
+  it("a metadata step that fails twice marks the session non-resumable: no compaction, the next update starts fresh", async () => {
+    const user = `u-${crypto.randomUUID()}`;
+    const created = await createProject(user);
+    await waitForJob(user, created.projectId, created.jobId);
+    await fake(created.projectId, "failures", { failures: [{ operation: "metadata", code: "internal", retryable: false, count: 2 }] });
+    const done = await waitForJob(user, created.projectId, (await postUpdate(user, created.projectId, "tweak")).jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.warnings).toEqual([
+      "metadata generation failed; the version has no recommendations or documentation",
+      "compaction skipped: the session was marked non-resumable",
+    ]);
+    const log = (await calls(created.projectId)).calls;
+    const update = log.find((c) => c.operation === "update");
+    expect(done.sessionIdOut).toBe(update?.sessionIdOut);
+    expect(log.at(-1)?.operation).toBe("metadata");
+    const next = await waitForJob(user, created.projectId, (await postUpdate(user, created.projectId, "again")).jobId);
+    expect(next.resume?.reason).toMatch(/^non_resumable/);
+    expect(next.sessionIdIn).toBeNull();
   });
 });
