@@ -185,7 +185,11 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if (this.working) return; // this instance is already on it; it schedules what follows
+    if (this.working) {
+      // This instance is on it (a long job outlived the watchdog): keep a watchdog armed.
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      return;
+    }
     await this.flush();
     const job = this.jobs.next();
     const project = this.meta.get();

@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobView } from "../../src/domain/views.ts";
 import { api, calls, fake, job, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
@@ -69,5 +69,21 @@ describe("the per-project queue", () => {
       await runDurableObjectAlarm(stub);
       await new Promise((r) => setTimeout(r, 50));
     }
+  });
+
+  it("an alarm that fires while a job runs keeps a watchdog armed instead of starting a second job", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    await fake(projectId, "delay", { ms: 400 });
+    const running = await postUpdate(user, projectId, "slow");
+    const queued = await postUpdate(user, projectId, "next");
+    for (let i = 0; i < 100 && (await job(user, projectId, running.jobId)).status !== "running"; i++) await new Promise((r) => setTimeout(r, 20));
+    const stub = projectStub(projectId);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // the watchdog, fired early
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect((await job(user, projectId, queued.jobId)).status).toBe("queued");
+    expect((await waitForJob(user, projectId, queued.jobId)).status).toBe("succeeded");
+    expect((await calls(projectId)).overlaps).toBe(0);
   });
 });
