@@ -35,7 +35,7 @@ describe("the per-project queue", () => {
   it("reports queue positions: 1 for the running job, then its place in line", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
-    await fake(projectId, "delay", { ms: 300 });
+    await fake(projectId, "delay", { ms: 600 });
     const a = await postUpdate(user, projectId, "a");
     const b = await api("POST", `/v1/projects/${projectId}/updates`, { user, body: { prompt: "b" } });
     const c = await api("POST", `/v1/projects/${projectId}/updates`, { user, body: { prompt: "c" } });
@@ -74,7 +74,7 @@ describe("the per-project queue", () => {
   it("an alarm that fires while a job runs keeps a watchdog armed instead of starting a second job", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
-    await fake(projectId, "delay", { ms: 400 });
+    await fake(projectId, "delay", { ms: 1000 });
     const running = await postUpdate(user, projectId, "slow");
     const queued = await postUpdate(user, projectId, "next");
     for (let i = 0; i < 100 && (await job(user, projectId, running.jobId)).status !== "running"; i++) await new Promise((r) => setTimeout(r, 20));
