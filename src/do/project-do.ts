@@ -276,8 +276,9 @@ export class ProjectDO extends DurableObject<Env> {
       return this.outbox.size() === 0 || this.flushNow();
     } catch (err) {
       const first = this.outbox.pending(1)[0];
-      if (first !== undefined) this.outbox.failed(first.seq, String(err));
-      console.error("postgres write failed; kept in the outbox", err);
+      const reason = err instanceof Error ? err.message : String(err);
+      if (first !== undefined) this.outbox.failed(first.seq, reason);
+      console.error(`postgres write failed; ${this.outbox.size()} kept in the outbox: ${reason.slice(0, 200)}`);
       return false;
     }
   }
