@@ -158,6 +158,8 @@ export const projectAiSessionMetrics = pgTable(
     filesRead: count("files_read"),
     isResumable: boolean("is_resumable").notNull().default(true),
     resumeFailureCount: count("resume_failure_count"),
+    /** Set by the writer so a write replayed from the DO's outbox lands once. */
+    dedupeKey: text("dedupe_key").unique("project_ai_session_metrics_dedupe_key_unique"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -187,6 +189,8 @@ export const sessionResumeAttempts = pgTable(
     reason: text("reason").notNull(),
     attemptNumber: integer("attempt_number").notNull(),
     errorText: text("error_text"),
+    /** Set by the writer so a write replayed from the DO's outbox lands once. */
+    dedupeKey: text("dedupe_key").unique("session_resume_attempts_dedupe_key_unique"),
     createdAt: createdAt(),
   },
   (t) => [

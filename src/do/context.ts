@@ -36,6 +36,7 @@ export function audit(ctx: JobContext, row: Omit<AttemptRow, "projectId" | "vers
   ctx.attempts += 1;
   ctx.outbox.push({
     op: "insert_attempt",
+    key: crypto.randomUUID(),
     row: { ...row, projectId: ctx.projectId, versionId: ctx.job.versionId, userId: ctx.job.userId, attemptNumber: ctx.attempts },
   });
 }

@@ -130,6 +130,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain.requestReset();
     this.outbox.push({
       op: "insert_attempt",
+      key: crypto.randomUUID(),
       row: { projectId: project.id, versionId: null, userId, requestedSessionId: head, returnedSessionId: null, outcome: "skipped", reason: "reset_requested: the owner reset the session; the next update starts fresh", attemptNumber: 1, errorText: null },
     });
     await this.flush();

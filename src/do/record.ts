@@ -53,6 +53,7 @@ export async function recordStep(
   });
   ctx.outbox.push({
     op: "insert_metric",
+    key: crypto.randomUUID(),
     row: {
       projectId: ctx.projectId,
       versionId: ctx.job.versionId,

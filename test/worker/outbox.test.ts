@@ -3,7 +3,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ProjectDO } from "../../src/do/project-do.ts";
 import type { VersionView } from "../../src/domain/views.ts";
-import { api, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
+import { eq } from "drizzle-orm";
+import { applyWrite } from "../../src/db/repo/writes.ts";
+import type { PgWrite } from "../../src/db/repo/writes.ts";
+import { sessionResumeAttempts } from "../../src/db/schema.ts";
+import { api, db, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
 
 /** Points this one Durable Object instance at a Postgres that refuses connections. */
 function setDatabaseUrl(instance: ProjectDO, url: string): void {
@@ -36,5 +40,21 @@ describe("Postgres outage", () => {
     expect(versions.map((v) => [v.versionNumber, v.status])).toEqual([[1, "succeeded"], [2, "succeeded"]]);
     expect(versions[1]?.aiSessionId).toBe(done.sessionIdOut);
     expect(versions[1]?.resumeReason).toBe("fallback:ownership_unverified");
+  });
+
+  it("an audit or metrics insert replayed from the outbox lands once", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    const write: PgWrite = {
+      op: "insert_attempt",
+      key: crypto.randomUUID(),
+      row: { projectId, versionId: null, userId: user, requestedSessionId: null, returnedSessionId: null, outcome: "skipped", reason: "replay test", attemptNumber: 1, errorText: null },
+    };
+    await db(async (d) => {
+      await applyWrite(d, write);
+      await applyWrite(d, write); // as after a DO that stopped before deleting the outbox row
+    });
+    const rows = await db((d) => d.select().from(sessionResumeAttempts).where(eq(sessionResumeAttempts.reason, "replay test")));
+    expect(rows.filter((r) => r.projectId === projectId)).toHaveLength(1);
   });
 });

@@ -49,8 +49,8 @@ export type PgWrite =
   | { op: "upsert_project"; id: string; ownerUserId: string; name: string; resumeEnabled: boolean | null }
   | { op: "insert_version"; id: string; projectId: string; versionNumber: number; kind: VersionKind; prompt: string; jobId: string }
   | { op: "update_version"; id: string; patch: VersionPatch }
-  | { op: "insert_metric"; row: MetricRow }
-  | { op: "insert_attempt"; row: AttemptRow };
+  | { op: "insert_metric"; row: MetricRow; key: string }
+  | { op: "insert_attempt"; row: AttemptRow; key: string };
 
 const date = (value: string | null | undefined): Date | null | undefined =>
   value === undefined ? undefined : value === null ? null : new Date(value);
@@ -80,11 +80,13 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
       await db.update(projectVersions).set(set).where(eq(projectVersions.id, write.id));
       return;
     }
+    // Inserts carry a key: the outbox may send a write again after Postgres took it
+    // (the DO can stop before it records the success), and it must land once.
     case "insert_metric":
-      await db.insert(projectAiSessionMetrics).values(write.row);
+      await db.insert(projectAiSessionMetrics).values({ ...write.row, dedupeKey: write.key }).onConflictDoNothing({ target: projectAiSessionMetrics.dedupeKey });
       return;
     case "insert_attempt":
-      await db.insert(sessionResumeAttempts).values(write.row);
+      await db.insert(sessionResumeAttempts).values({ ...write.row, dedupeKey: write.key }).onConflictDoNothing({ target: sessionResumeAttempts.dedupeKey });
       return;
   }
 }
