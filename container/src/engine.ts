@@ -34,6 +34,8 @@ export interface EngineRun {
   assistantErrors: string[];
   toolCalls: number;
   filesRead: number;
+  /** Prompt size of the latest main-conversation model call. */
+  contextTokens: number;
   thrown: unknown;
 }
 
@@ -46,6 +48,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     assistantErrors: [],
     toolCalls: 0,
     filesRead: 0,
+    contextTokens: 0,
     thrown: undefined,
   };
   const abortController = new AbortController();
@@ -107,6 +110,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
         if (message.error !== undefined) run.assistantErrors.push(message.error);
         // Subagent traffic (parent_tool_use_id set) is not the main conversation.
         if (message.parent_tool_use_id !== null) return;
+        run.contextTokens = promptTokens(message.message.usage) ?? run.contextTokens;
         for (const block of message.message.content) {
           if (block.type === "text" && block.text.trim() !== "") {
             input.onEvent({ type: "assistant_text", text: block.text.slice(0, 2000) });
@@ -125,6 +129,15 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
         return;
     }
   }
+}
+
+/** Input + cache reads + cache writes of one model call; null when the usage is missing. */
+function promptTokens(usage: unknown): number | null {
+  if (typeof usage !== "object" || usage === null) return null;
+  const u = usage as Record<string, unknown>;
+  const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const total = n(u["input_tokens"]) + n(u["cache_read_input_tokens"]) + n(u["cache_creation_input_tokens"]);
+  return total > 0 ? total : null;
 }
 
 /** The file path or pattern a tool call is about, relative to the workspace when inside it. */

@@ -123,6 +123,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     costUsd,
     durationMs,
     numTurns: result.num_turns,
+    contextTokens: run.contextTokens,
     toolCalls: run.toolCalls,
     filesRead: run.filesRead,
     text: result.result,

@@ -112,6 +112,10 @@ export const ResultEvent = z.object({
   costUsd: z.number().nonnegative(),
   durationMs: z.number().nonnegative(),
   numTurns: z.number().int().nonnegative(),
+  /** Prompt tokens of the run's last model call (input + cache reads + cache writes): the
+   * session's context size, which the compaction policy compares with its threshold.
+   * Optional: runners before it was added do not send it. */
+  contextTokens: z.number().int().nonnegative().optional(),
   toolCalls: z.number().int().nonnegative(),
   filesRead: z.number().int().nonnegative(),
   text: z.string(),

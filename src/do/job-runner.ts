@@ -1,6 +1,7 @@
 import type { ResultEvent } from "../runner/protocol.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
+import { shouldCompact } from "./compaction.ts";
 import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
 import { resetWorkspace, restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
@@ -23,23 +24,6 @@ async function decideResume(ctx: JobContext, projectOverride: boolean | null): P
   } catch (err) {
     warn(ctx, "could not read the workspace fingerprint; the structural check was skipped", err);
     return decision;
-  }
-}
-
-/** Context size of the session after a step: the prompt of its average turn. */
-function contextTokens(result: ResultEvent): number {
-  const u = result.usage;
-  return Math.round((u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens) / Math.max(1, result.numTurns));
-}
-
-function shouldCompact(ctx: JobContext, last: ResultEvent | null): boolean {
-  switch (ctx.config.compactionPolicy) {
-    case "always":
-      return true;
-    case "never":
-      return false;
-    case "threshold":
-      return last !== null && contextTokens(last) > ctx.config.compactionThresholdTokens;
   }
 }
 
@@ -110,7 +94,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
     }
   }
 
-  if (!job.doneSteps.includes("compact") && shouldCompact(ctx, last)) {
+  if (!job.doneSteps.includes("compact") && shouldCompact(ctx.config, last)) {
     const { headSessionId: head, resumable } = ctx.chain.get();
     if (!resumable) warn(ctx, "compaction skipped: the session was marked non-resumable", "after the metadata step");
     else if (head !== null) {

@@ -112,6 +112,7 @@ describe("session chain", () => {
     expect(build.result).toMatchObject({ toolCalls: 1, metadata: null, fingerprint: { fileCount: 1, changes: null } });
     expect(build.result.fingerprint.files).toHaveProperty("app.txt");
     expect(build.result.usage.inputTokens).toBeGreaterThan(0);
+    expect(build.result.contextTokens ?? 0).toBeGreaterThan(0);
     expect(build.result.costUsd).toBeGreaterThan(0);
     expect(requestsOf(a).length).toBeGreaterThan(0);
     const parentBefore = await transcript(runner, "chain", a);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ChainConfig } from "../../src/config.ts";
+import { contextTokens, shouldCompact } from "../../src/do/compaction.ts";
 import { decide, structuralChange } from "../../src/do/decision.ts";
+import type { ResultEvent } from "../../src/runner/protocol.ts";
 import type { ChainState } from "../../src/do/storage/chain.ts";
 
 const config: ChainConfig = {
@@ -36,5 +38,26 @@ describe("resume decision", () => {
     const before = fp({ a: "1", b: "1", c: "1", d: "1" });
     expect(structuralChange(before, fp({ a: "2", b: "2", c: "2", d: "2" }))).toBe(0);
     expect(structuralChange(before, fp({ a: "1", b: "1", e: "1" }))).toBe(0.75);
+  });
+});
+
+describe("compaction policy", () => {
+  const result = (contextTokens: number | undefined): ResultEvent => ({
+    type: "result", sessionId: "0b9c7f5e-8d4a-4b6a-9a43-5b0f6f0f8a11",
+    usage: { inputTokens: 3000, outputTokens: 10, cacheCreationInputTokens: 1000, cacheReadInputTokens: 8000 },
+    totalCostUsd: 0, costUsd: 0, durationMs: 1, numTurns: 4, toolCalls: 0, filesRead: 0, text: "", metadata: null,
+    fingerprint: { fileCount: 0, treeHash: "0".repeat(64), files: {}, changes: null },
+    ...(contextTokens !== undefined ? { contextTokens } : {}),
+  });
+  it("always / never / above the threshold, using the context size the runner reports", () => {
+    expect(shouldCompact({ compactionPolicy: "always", compactionThresholdTokens: 1e9 }, null)).toBe(true);
+    expect(shouldCompact({ compactionPolicy: "never", compactionThresholdTokens: 0 }, result(1e6))).toBe(false);
+    const threshold = { compactionPolicy: "threshold", compactionThresholdTokens: 5000 } as const;
+    expect(shouldCompact(threshold, result(5001))).toBe(true);
+    expect(shouldCompact(threshold, result(4999))).toBe(false);
+    expect(shouldCompact(threshold, null)).toBe(false);
+    // an older runner: the average prompt per turn, (3000 + 8000 + 1000) / 4 = 3000
+    expect(contextTokens(result(undefined))).toBe(3000);
+    expect(shouldCompact(threshold, result(undefined))).toBe(false);
   });
 });
