@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunEvent } from "./protocol.ts";
+import { fromApiUsage } from "./usage.ts";
 
 /**
  * File tools only: the runner edits a workspace, it never runs commands or fetches URLs.
@@ -134,9 +135,8 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
 /** Input + cache reads + cache writes of one model call; null when the usage is missing. */
 function promptTokens(usage: unknown): number | null {
   if (typeof usage !== "object" || usage === null) return null;
-  const u = usage as Record<string, unknown>;
-  const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-  const total = n(u["input_tokens"]) + n(u["cache_read_input_tokens"]) + n(u["cache_creation_input_tokens"]);
+  const u = fromApiUsage(usage as Record<string, unknown>);
+  const total = u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens;
   return total > 0 ? total : null;
 }
 

@@ -36,7 +36,8 @@ export function runUsage(baseline: CostState, totals: EngineTotals): RunUsage {
   return { usage: sum, totalCostUsd: totals.totalCostUsd, costUsd };
 }
 
-function fromApiUsage(usage: Record<string, unknown>): Usage {
+/** Token counts from an API `usage` object (snake_case), missing fields as 0. */
+export function fromApiUsage(usage: Record<string, unknown>): Usage {
   const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   return {
     inputTokens: n(usage.input_tokens),
