@@ -3,11 +3,13 @@
 // transcripts and workspaces in memory. The real runner, with the real Claude Code
 // engine, has its own tests; here the point is the Durable Object's behaviour, so
 // failures, delays and container loss can be scripted per project over /__fake/.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Fingerprint, RunErrorCode, RunEvent, RunRequest } from "../../container/src/protocol.ts";
+import { hashFiles, toFingerprint } from "../../container/src/fingerprint.ts";
+import type { FileHashes } from "../../container/src/fingerprint.ts";
+import type { RunErrorCode, RunEvent, RunRequest } from "../../container/src/protocol.ts";
 import { RunRequest as RunRequestSchema, SnapshotPutRequest } from "../../container/src/protocol.ts";
 
 export interface ScriptedFailure {
@@ -44,26 +46,13 @@ interface ProjectState {
   busy: boolean;
   overlaps: number;
   calls: Call[];
-  previous: Fingerprint | null;
+  /** File hashes the last successful run (or snapshot import) left: the baseline for `changes`. */
+  previous: FileHashes | null;
 }
 
-const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
-
-function fingerprint(files: Map<string, string>, previous: Fingerprint | null): Fingerprint {
-  const entries = [...files.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const hashes: Record<string, string> = {};
-  for (const [path, content] of entries) hashes[path] = sha(content).slice(0, 12);
-  const treeHash = sha(entries.map(([path, content]) => `${path}\0${sha(content)}\n`).join(""));
-  let changes: Fingerprint["changes"] = null;
-  if (previous !== null) {
-    const before = previous.files;
-    changes = {
-      added: Object.keys(hashes).filter((p) => !(p in before)),
-      removed: Object.keys(before).filter((p) => !(p in hashes)),
-      modified: Object.keys(hashes).filter((p) => p in before && before[p] !== hashes[p]),
-    };
-  }
-  return { fileCount: entries.length, treeHash, files: hashes, changes };
+/** The real runner's fingerprint rules, applied to the in-memory workspace. */
+function hashes(files: Map<string, string>): FileHashes {
+  return hashFiles([...files].map(([path, content]) => ({ path, content: Buffer.from(content) })));
 }
 
 async function body(req: IncomingMessage): Promise<string> {
@@ -163,8 +152,9 @@ export async function startFakeRunner(): Promise<FakeRunner> {
         ? { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: 800, cacheReadInputTokens: context }
         : { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: context + 4000, cacheReadInputTokens: 0 };
       const costUsd = (usage.inputTokens * 3 + usage.outputTokens * 15 + usage.cacheCreationInputTokens * 3.75 + usage.cacheReadInputTokens * 0.3) / 1e6;
-      const fp = fingerprint(p.files, p.previous);
-      p.previous = fp;
+      const current = hashes(p.files);
+      const fp = toFingerprint(current, p.previous);
+      p.previous = current;
       call.outcome = "ok";
       call.sessionIdOut = sessionId;
       send({
@@ -213,17 +203,17 @@ export async function startFakeRunner(): Promise<FakeRunner> {
     if (parts[0] === "__fake" && parts[1] === "projects" && parts[2] !== undefined && parts[3] !== undefined) return control(parts[2], parts[3], req, res);
     if (parts[0] !== "v1" || parts[1] !== "projects" || parts[2] === undefined) return json(res, 404, errorBody("not_found", "no such route"));
     const p = state(parts[2]);
-    if (parts[3] === "workspace" && parts.length === 4 && req.method === "GET") return json(res, 200, { fingerprint: fingerprint(p.files, p.previous) });
+    if (parts[3] === "workspace" && parts.length === 4 && req.method === "GET") return json(res, 200, { fingerprint: toFingerprint(hashes(p.files), p.previous) });
     if (parts[3] === "workspace" && parts[4] === "snapshot") {
       if (req.method === "GET") {
         const files = [...p.files.entries()].map(([path, content]) => ({ path, contentBase64: Buffer.from(content).toString("base64") }));
-        return json(res, 200, { files, fingerprint: fingerprint(p.files, p.previous) });
+        return json(res, 200, { files, fingerprint: toFingerprint(hashes(p.files), p.previous) });
       }
       if (p.busy) return json(res, 409, errorBody("busy", "run in progress"));
       const snapshot = SnapshotPutRequest.parse(JSON.parse(await body(req)));
       p.files = new Map(snapshot.files.map((f) => [f.path, Buffer.from(f.contentBase64, "base64").toString("utf8")]));
-      p.previous = fingerprint(p.files, null);
-      return json(res, 200, { fingerprint: p.previous });
+      p.previous = hashes(p.files);
+      return json(res, 200, { fingerprint: toFingerprint(p.previous, null) });
     }
     if (parts[3] === "sessions" && parts[4] !== undefined) {
       const sessionId = parts[4];
