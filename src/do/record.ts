@@ -1,5 +1,5 @@
 import type { Usage } from "../domain/views.ts";
-import { addUsage } from "../domain/views.ts";
+import { addUsage, isoOrNull } from "../domain/views.ts";
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit } from "./context.ts";
@@ -14,8 +14,6 @@ export function usageOf(result: ResultEvent): Usage {
     durationMs: result.durationMs,
   };
 }
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 // After EVERY step the id the runner returned becomes the head: first in DO storage
 // (fenced by the generation read before the call), then in Postgres via the outbox.
@@ -45,8 +43,8 @@ export async function recordStep(
     id: ctx.job.versionId,
     patch: {
       aiSessionId: result.sessionId,
-      aiSessionCreatedAt: iso(chain.headCreatedAt),
-      aiSessionLastUsedAt: iso(now),
+      aiSessionCreatedAt: isoOrNull(chain.headCreatedAt),
+      aiSessionLastUsedAt: isoOrNull(now),
       ...totals,
       ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation } : {}),
     },

@@ -103,6 +103,11 @@ export interface Accepted {
   replayed: boolean;
 }
 
+/** Epoch milliseconds from storage as the ISO text the API shows; null stays null. */
+export function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
 export function zeroUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 };
 }

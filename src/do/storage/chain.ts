@@ -1,4 +1,5 @@
 import type { ChainLink, Operation, SessionView } from "../../domain/views.ts";
+import { isoOrNull } from "../../domain/views.ts";
 import type { Fingerprint } from "../../runner/protocol.ts";
 
 interface ChainRow extends Record<string, SqlStorageValue> {
@@ -134,8 +135,8 @@ export class ChainStore {
       projectId,
       headSessionId: state.headSessionId,
       headVersionNumber: state.headVersionNumber,
-      createdAt: state.headCreatedAt === null ? null : new Date(state.headCreatedAt).toISOString(),
-      lastUsedAt: state.headLastUsedAt === null ? null : new Date(state.headLastUsedAt).toISOString(),
+      createdAt: isoOrNull(state.headCreatedAt),
+      lastUsedAt: isoOrNull(state.headLastUsedAt),
       ageSeconds: state.headCreatedAt === null ? null : Math.floor((now - state.headCreatedAt) / 1000),
       resumable: state.resumable,
       failureCount: state.failureCount,

@@ -1,5 +1,5 @@
 import type { JobStatus, JobView, Operation, ResumeDecisionKind, Usage, VersionKind } from "../../domain/views.ts";
-import { zeroUsage } from "../../domain/views.ts";
+import { isoOrNull, zeroUsage } from "../../domain/views.ts";
 
 interface JobRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -44,8 +44,6 @@ export interface JobRecord {
 }
 
 export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash">;
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 // The FIFO queue of jobs. A job is `running` from the moment the alarm picks it until it
 // finishes, so a restart finds it and carries on instead of losing it.
@@ -164,8 +162,8 @@ export class JobStore {
       warnings: rec.warnings,
       error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? "" },
       createdAt: new Date(row.created_at).toISOString(),
-      startedAt: iso(row.started_at),
-      finishedAt: iso(row.finished_at),
+      startedAt: isoOrNull(row.started_at),
+      finishedAt: isoOrNull(row.finished_at),
     };
   }
 }
