@@ -17,10 +17,6 @@ const PATTERNS: Record<IdKind, RegExp> = {
   job: /^job_[a-z0-9]{24}$/,
 };
 
-export function isId(kind: IdKind, value: string): boolean {
-  return PATTERNS[kind].test(value);
-}
-
 export const ID_PATTERN_SOURCE: Record<IdKind, string> = {
   prj: PATTERNS.prj.source,
   ver: PATTERNS.ver.source,

@@ -1,10 +1,5 @@
 // Static bearer tokens (ADMIN_TOKEN, METRICS_TOKEN), compared in constant time: both
 // sides are hashed first, so neither the content nor the length leaks through timing.
-export function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
-  return match?.[1] ?? null;
-}
-
 async function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }

@@ -3,13 +3,18 @@ import { errors, jwtVerify } from "jose";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
 // Bearer JWT, HS256 with AUTH_SECRET; the user id is `sub`, and `exp` is required.
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
-  const header = c.req.header("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (match?.[1] === undefined) throw new HttpError(401, "unauthorized", "missing bearer token");
+  const token = bearerToken(c.req.header("authorization"));
+  if (token === null) throw new HttpError(401, "unauthorized", "missing bearer token");
   try {
-    const { payload } = await jwtVerify(match[1], new TextEncoder().encode(c.env.AUTH_SECRET), {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(c.env.AUTH_SECRET), {
       algorithms: ["HS256"],
       requiredClaims: ["sub", "exp"],
     });

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isId } from "../ids.ts";
+import type { Result } from "../domain/result.ts";
+import type { JobEvent } from "../domain/views.ts";
 import { requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { projectStub, unwrap } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import type { Result } from "../domain/result.ts";
-import type { JobEvent } from "../domain/views.ts";
+import { JobParams } from "./schemas.ts";
+import { invalidInput } from "./validation.ts";
 
 type EventPage = { events: JobEvent[]; done: boolean };
 
@@ -19,10 +20,9 @@ export const events = new Hono<AppEnv>();
 events.use("*", requireUser);
 
 events.get("/:id/jobs/:jobId/events", async (c) => {
-  const id = c.req.param("id");
-  const jobId = c.req.param("jobId");
-  if (!isId("prj", id)) throw new HttpError(400, "bad_request", "project id must look like prj_ followed by 24 lowercase letters or digits");
-  if (!isId("job", jobId)) throw new HttpError(400, "bad_request", "job id must look like job_ followed by 24 lowercase letters or digits");
+  const params = JobParams.safeParse({ id: c.req.param("id"), jobId: c.req.param("jobId") });
+  if (!params.success) throw invalidInput(params.error);
+  const { id, jobId } = params.data;
   const raw = c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0";
   if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, "bad_request", "Last-Event-ID must be a non-negative integer");
   const userId = c.get("userId");

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bearerToken, tokenMatches } from "../metrics/auth.ts";
+import { tokenMatches } from "../metrics/auth.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderReport } from "../metrics/prometheus.ts";
 import { buildReport } from "../metrics/report.ts";
 import type { MetricsReport, MetricsScope } from "../metrics/types.ts";
-import { requireUser } from "./auth.ts";
+import { bearerToken, requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { ErrorBody } from "./schemas.ts";
