@@ -27,7 +27,8 @@ async function decideResume(ctx: JobContext, projectOverride: boolean | null): P
   }
 }
 
-function finish(ctx: JobContext, status: "succeeded" | "failed", error: { code: string; message: string } | null): void {
+/** Ends a job: its row, the version in Postgres (via the outbox) and the terminal event. */
+export function finishJob(ctx: JobContext, status: "succeeded" | "failed", error: { code: string; message: string } | null): void {
   const now = ctx.now();
   const totals = ctx.job.totals;
   ctx.jobs.finish(ctx.job.id, status, now, error);
@@ -78,7 +79,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
       } catch (err) {
         warn(ctx, "could not restore the workspace after the failure", err);
       }
-      finish(ctx, "failed", { code: main.code === "overloaded" ? "runner_unavailable" : `runner_${main.code}`, message: PUBLIC_FAILURE[main.code] ?? "The update could not be completed." });
+      finishJob(ctx, "failed", { code: main.code === "overloaded" ? "runner_unavailable" : `runner_${main.code}`, message: PUBLIC_FAILURE[main.code] ?? "The update could not be completed." });
       await ctx.flush();
       return;
     }
@@ -108,6 +109,6 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   } catch (err) {
     warn(ctx, "could not save the transcript and workspace to R2", err);
   }
-  finish(ctx, "succeeded", null);
+  finishJob(ctx, "succeeded", null);
   await ctx.flush();
 }

@@ -12,7 +12,7 @@ import type { Accepted, JobEvent, JobView, ProjectView, SessionView, VersionView
 import { newId } from "../ids.ts";
 import { runnerFor } from "../runner/select.ts";
 import type { JobContext } from "./context.ts";
-import { runJob } from "./job-runner.ts";
+import { finishJob, runJob } from "./job-runner.ts";
 import { ChainStore } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
@@ -81,7 +81,7 @@ export class ProjectDO extends DurableObject<Env> {
         if (existing.promptHash !== (await sha256(input.prompt))) {
           return fail("idempotency_conflict", "this Idempotency-Key was already used with a different request");
         }
-        return ok(this.accepted(existing, true));
+        return ok(this.accepted(project, existing, true));
       }
     }
     return ok(await this.enqueue(input.userId, "update", input.prompt, input.idempotencyKey));
@@ -142,7 +142,7 @@ export class ProjectDO extends DurableObject<Env> {
     if (project === null) return fail("not_found", "project not found");
     if (!(await this.flush())) return fail("unavailable", "the version store is unavailable, try again");
     try {
-      return ok((await withDb(this.env, (db) => listVersions(db, project.id))).map(versionView));
+      return ok((await this.withDb((db) => listVersions(db, project.id))).map(versionView));
     } catch (err) {
       console.error("listVersions failed", err);
       return fail("unavailable", "the version store is unavailable, try again");
@@ -160,16 +160,17 @@ export class ProjectDO extends DurableObject<Env> {
     return project !== null && project.ownerUserId === userId ? project : null;
   }
 
-  private accepted(job: JobRecord, replayed: boolean): Accepted {
-    const project = this.meta.get();
-    const view = project === null ? null : this.jobs.view(job.id, project.id);
-    if (project === null || view === null) throw new Error("accepted job vanished");
+  private accepted(project: ProjectView, job: Pick<JobRecord, "id" | "versionId" | "versionNumber">, replayed: boolean): Accepted {
+    const view = this.jobs.view(job.id, project.id);
+    if (view === null) throw new Error("accepted job vanished");
     return { project, job: view, version: { id: job.versionId, number: job.versionNumber }, replayed };
   }
 
   private async enqueue(userId: string, kind: "create" | "update", prompt: string, idempotencyKey: string | null): Promise<Accepted> {
     const promptHash = await sha256(prompt);
-    const projectId = this.meta.get()?.id ?? "";
+    const project = this.meta.get();
+    if (project === null) throw new Error("enqueue before the project exists");
+    const projectId = project.id;
     const now = Date.now();
     // Persist before acting: the job is in storage before anything else happens.
     const versionNumber = this.meta.takeVersionNumber();
@@ -178,11 +179,10 @@ export class ProjectDO extends DurableObject<Env> {
     this.outbox.push({ op: "insert_version", id: job.versionId, projectId, versionNumber, kind, prompt, jobId: job.id });
     this.events.append(job.id, "queued", { versionNumber }, now);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now);
-    const record = this.jobs.byId(job.id);
-    if (record === null) throw new Error("job not stored");
     // No Postgres round trip on the acknowledgement path: the alarm, which fires at once
     // (or the running job's next step), sends the outbox; reads flush it first.
-    return this.accepted(record, false);
+    // The version number was just taken, so it is the project's latest.
+    return this.accepted({ ...project, latestVersionNumber: versionNumber }, job, false);
   }
 
   override async alarm(): Promise<void> {
@@ -200,16 +200,15 @@ export class ProjectDO extends DurableObject<Env> {
     }
     this.working = true;
     this.jobDb = openDb(this.env);
+    const context = this.jobContext(project.id, job);
     try {
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      await runJob(this.jobContext(project.id, job), project.resumeOverride);
+      await runJob(context, project.resumeOverride);
     } catch (err) {
       // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
       console.error(`job ${job.id} crashed`, err);
       if (this.jobs.byId(job.id)?.status === "running") {
-        this.jobs.finish(job.id, "failed", Date.now(), { code: "internal", message: "The update failed unexpectedly." });
-        this.outbox.push({ op: "update_version", id: job.versionId, patch: { status: "failed", errorCode: "internal", errorMessage: "The update failed unexpectedly.", completedAt: new Date().toISOString() } });
-        this.events.append(job.id, "failed", { error: { code: "internal", message: "The update failed unexpectedly." } }, Date.now());
+        finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
         await this.flush();
       }
     } finally {
