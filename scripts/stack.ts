@@ -57,9 +57,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     let db: RunningDatabase | null = null;
     let localProxy = "";
     if (options.databaseUrl === undefined) {
-      db = await startDatabase({ prefer: options.database ?? "pglite", auth: "password", ...(temporary ? {} : { persistDir: join(dataDir, "db") }) });
-      stops.push(() => (db === null ? Promise.resolve() : db.stop()));
-      localProxy = db.wsProxy;
+      const started = await startDatabase({ prefer: options.database ?? "pglite", auth: "password", ...(temporary ? {} : { persistDir: join(dataDir, "db") }) });
+      stops.push(() => started.stop());
+      db = started;
+      localProxy = started.wsProxy;
     } else {
       // Your own database: migrated, and reached through the local proxy when it is a
       // plain Postgres on this machine (a Neon URL is used as it is, over Neon's WebSocket).
@@ -73,8 +74,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     let simulator: Simulator | null = null;
     if (options.anthropicApiKey === undefined) {
-      simulator = await startSimulator({ latencyScale: options.latencyScale ?? 1, seed: options.seed ?? 1 });
-      stops.push(() => (simulator === null ? Promise.resolve() : simulator.close()));
+      const started = await startSimulator({ latencyScale: options.latencyScale ?? 1, seed: options.seed ?? 1 });
+      stops.push(() => started.close());
+      simulator = started;
     }
     const runnerDir = join(dataDir, "runner");
     const runnerEnv = {
