@@ -23,6 +23,8 @@ export default defineConfig({
                 RUNNER_RETRY_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
                 ANTHROPIC_API_KEY: "unused-in-tests",
+                // The dev clock's route and offset (test/worker/dev-clock.test.ts); nothing else moves it.
+                DEV_CLOCK_ENABLED: "true",
               },
             },
           })),

@@ -14,6 +14,7 @@ import { runnerFor } from "../runner/select.ts";
 import type { JobContext } from "./context.ts";
 import { finishJob, runJob } from "./job-runner.ts";
 import { ChainStore } from "./storage/chain.ts";
+import { DevClock, devClockEnabled } from "./storage/clock.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
 import type { JobRecord } from "./storage/jobs.ts";
@@ -45,6 +46,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly chain: ChainStore;
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
+  private readonly clock: DevClock;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -60,6 +62,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
+    this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env));
   }
 
   // ---- RPC ----
@@ -147,6 +150,13 @@ export class ProjectDO extends DurableObject<Env> {
       console.error("listVersions failed", err);
       return fail("unavailable", "the version store is unavailable, try again");
     }
+  }
+
+  /** Dev only (DEV_CLOCK_ENABLED): moves this project's job clock forward. */
+  async advanceDevClock(ms: number): Promise<Result<{ offsetMs: number }>> {
+    if (this.meta.get() === null) return fail("not_found", "project not found");
+    const offsetMs = this.clock.advance(ms);
+    return offsetMs === null ? fail("not_found", "the dev clock is disabled") : ok({ offsetMs });
   }
 
   stats(): QueueStats {
@@ -243,7 +253,7 @@ export class ProjectDO extends DurableObject<Env> {
           return null;
         }
       },
-      now: () => Date.now(),
+      now: () => this.clock.now(),
       attempts: 0,
     };
   }

@@ -2,11 +2,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
+import { devClock } from "./dev-clock.ts";
 import { HttpError } from "./errors.ts";
 import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
 import { metrics } from "./metrics.ts";
 import { projects } from "./projects.ts";
+import { serverTiming } from "./server-timing.ts";
 import { validationHook } from "./validation.ts";
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -14,11 +16,14 @@ export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 // Prompts are capped at 100 KB by validation; anything far larger is refused unread.
 app.use("*", bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new HttpError(413, "payload_too_large", "request body is larger than 1 MB"); } }));
 
+app.use("*", serverTiming);
+
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
 app.route("/update-project", legacy);
 app.route("/", metrics);
+app.route("/__dev", devClock);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.doc31("/openapi.json", {
