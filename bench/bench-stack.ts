@@ -1,5 +1,9 @@
-// One whole local stack for one part of the benchmark, on its own Postgres: started here
-// (not by startStack) so the WebSocket proxy's round-trip counter is at hand.
+// One whole local stack for one chain (or the edge part), on its own Postgres and its own
+// data directory, so chains can run side by side: started here (not by startStack's own
+// database) so the WebSocket proxy's round-trip counter is at hand.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startDatabase } from "../scripts/db/start-database.ts";
 import type { RunningDatabase } from "../scripts/db/start-database.ts";
 import { startStack } from "../scripts/stack.ts";
@@ -10,20 +14,37 @@ export interface BenchStack {
   db: RunningDatabase;
 }
 
+/**
+ * Stacks start one at a time: wrangler dev picks its internal ports (inspector, workerd
+ * sockets) when it starts, and two starting at once can pick the same one.
+ */
+let starting: Promise<unknown> = Promise.resolve();
+
+function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
+  const next = starting.then(start, start);
+  starting = next.catch(() => undefined);
+  return next;
+}
+
 export async function withBenchStack<T>(
   options: { vars: Record<string, string>; latencyScale: number; seed: number },
   work: (s: BenchStack) => Promise<T>,
 ): Promise<T> {
-  const db = await startDatabase({ auth: "password" });
+  const dataDir = await mkdtemp(join(tmpdir(), "session-chain-bench-"));
   try {
-    const stack = await startStack({ databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed });
+    const db = await startDatabase({ auth: "password" });
     try {
-      return await work({ stack, db });
+      const stack = await oneAtATime(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed }));
+      try {
+        return await work({ stack, db });
+      } finally {
+        await stack.stop();
+      }
     } finally {
-      await stack.stop();
+      await db.stop();
     }
   } finally {
-    await db.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

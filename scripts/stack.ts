@@ -39,6 +39,8 @@ export interface Stack {
   databaseUrl: string;
   databaseKind: string;
   authSecret: string;
+  /** The Worker's ADMIN_TOKEN (all-project metrics; the dev clock when DEV_CLOCK_ENABLED). */
+  adminToken: string;
   /** Restarts the runner on the same port, optionally with its disk wiped (container loss). */
   restartRunner(wipe: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const runnerPort = runner.port;
     stops.push(() => runner.close());
     const databaseUrl = options.databaseUrl ?? db?.url ?? "";
+    const adminToken = process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
     const worker: RunningWorker = await startWorker({
       ...(options.workerPort !== undefined ? { port: options.workerPort } : {}),
       vars: {
@@ -99,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         AUTH_SECRET: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
         DATABASE_URL: databaseUrl,
         METRICS_TOKEN: process.env.METRICS_TOKEN ?? DEV_METRICS_TOKEN,
-        ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+        ADMIN_TOKEN: adminToken,
         RUNNER_TOKEN: "",
         ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
       },
@@ -114,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       databaseUrl,
       databaseKind: db?.kind ?? "external",
       authSecret: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
+      adminToken,
       async restartRunner(wipe) {
         await runner.close();
         if (wipe) await rm(runnerDir, { recursive: true, force: true });
