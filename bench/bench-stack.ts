@@ -27,14 +27,14 @@ function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
 }
 
 export async function withBenchStack<T>(
-  options: { vars: Record<string, string>; latencyScale: number; seed: number },
+  options: { vars: Record<string, string>; latencyScale: number; seed: number; runnerEnv?: Record<string, string> },
   work: (s: BenchStack) => Promise<T>,
 ): Promise<T> {
   const dataDir = await mkdtemp(join(tmpdir(), "session-chain-bench-"));
   try {
     const db = await startDatabase({ auth: "password" });
     try {
-      const stack = await oneAtATime(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed }));
+      const stack = await oneAtATime(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed, runnerEnv: options.runnerEnv ?? {} }));
       try {
         return await work({ stack, db });
       } finally {

@@ -23,6 +23,11 @@ import { readWorkspace } from "./workspace.ts";
 
 /** A 200-file create streams about 1 MB of file content: give it time on a loaded machine. */
 const JOB_TIMEOUT_MS = 45 * 60_000;
+/**
+ * The runner's turn limit (default 30) raised for the benchmark: the 200-file create is one
+ * request that writes 4 files per model response, 50 responses in all.
+ */
+const RUNNER_ENV = { RUNNER_MAX_TURNS: "100" };
 
 export interface ChainSpec {
   scenario: Scenario;
@@ -41,7 +46,9 @@ const wall = (startedAt: string | null, finishedAt: string | null): number =>
 function stepRecords(steps: readonly JobStep[], calls: readonly ModelCall[]): StepRecord[] {
   return steps.map((s) => {
     const mine = calls.filter((c) => c.sessionId === s.sessionId);
-    return { step: s.step, costUsd: s.costUsd, requests: mine.length, modelMs: mine.reduce((t, c) => t + c.durationMs, 0), toolCalls: s.toolCalls, filesRead: s.filesRead };
+    const last = mine.at(-1)?.usage ?? null;
+    const contextTokens = last === null ? null : last.input_tokens + last.cache_read_input_tokens + last.cache_creation_input_tokens;
+    return { step: s.step, costUsd: s.costUsd, requests: mine.length, modelMs: mine.reduce((t, c) => t + c.durationMs, 0), contextTokens, toolCalls: s.toolCalls, filesRead: s.filesRead };
   });
 }
 
@@ -57,7 +64,7 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
   const label = `${scenario.name}/${mode.name}`;
   const vars = { ...spec.commonVars, ...mode.vars };
   const started = Date.now();
-  return withBenchStack({ vars, latencyScale: spec.latencyScale, seed: scenario.seed }, async ({ stack, db }) => {
+  return withBenchStack({ vars, latencyScale: spec.latencyScale, seed: scenario.seed, runnerEnv: RUNNER_ENV }, async ({ stack, db }) => {
     const sim = stack.simulatorUrl;
     if (sim === null) throw new Error("the benchmark needs the model simulator");
     const clocks = { simulatorUrl: sim, workerUrl: stack.url, adminToken: stack.adminToken };

@@ -22,6 +22,8 @@ export interface StepRecord {
   requests: number;
   /** Modelled model time of those calls at full latency (unscaled). */
   modelMs: number;
+  /** Prompt tokens of the step's last model call: the session's context size after it. */
+  contextTokens: number | null;
   toolCalls: number;
   filesRead: number;
 }

@@ -29,6 +29,8 @@ export interface StackOptions {
   seed?: number;
   /** Worker [vars] overrides, e.g. SESSION_RESUME_ENABLED. */
   vars?: Record<string, string>;
+  /** Runner environment overrides, e.g. RUNNER_MAX_TURNS. */
+  runnerEnv?: Record<string, string>;
   inheritOutput?: boolean;
 }
 
@@ -85,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...process.env,
       ANTHROPIC_BASE_URL: simulator?.url ?? process.env.ANTHROPIC_BASE_URL ?? "",
       ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
+      ...options.runnerEnv,
     };
     let runner: RunningRunner = await startRunner({ dataDir: runnerDir, env: runnerEnv, token: null, log: () => undefined });
     const runnerPort = runner.port;

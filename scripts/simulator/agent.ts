@@ -6,7 +6,9 @@ import type { ToolExchange } from "./conversation.ts";
 import type { Instruction } from "./instructions.ts";
 import { applyExchange, displayPath, filesUnder, resolvePath } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
-import { scaffoldContent, scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFile } from "./scaffold-size.ts";
+import type { SizeKb } from "./scaffold-size.ts";
 
 export interface ToolCall {
   name: string;
@@ -160,10 +162,10 @@ class Agent {
     return outcome.isError ? `could not replace in ${this.rel(path)}: ${firstLine(outcome.text)}` : `replaced text in ${this.rel(path)}`;
   }
 
-  *scaffold(dir: string, count: number): Step<string> {
+  *scaffold(dir: string, count: number, kb: SizeKb | null): Step<string> {
     const files = Array.from({ length: count }, (_, i) => {
       const path = `${dir}/${scaffoldFileName(i + 1, count)}`;
-      return { path, content: scaffoldContent(this.#env.seed, this.rel(dir), i + 1, count) };
+      return { path, content: scaffoldFile(this.#env.seed, this.rel(dir), i + 1, count, kb) };
     });
     const outcomes = yield* batched(files.map((f) => write(f.path, f.content)));
     const retry = files.filter((_, i) => outcomes[i]?.isError === true && NEEDS_READ.test(outcomes[i]?.text ?? ""));
@@ -206,7 +208,7 @@ class Agent {
       case "replace":
         return this.missingTools("Edit", "Read") ?? (yield* this.replace(this.abs(instruction.path), instruction.search, instruction.replacement));
       case "scaffold":
-        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(instruction.dir), instruction.count));
+        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(instruction.dir), instruction.count, instruction.kb));
       case "read": {
         const path = this.abs(instruction.path);
         if (this.missingTools("Read") === null) yield* this.known(path);

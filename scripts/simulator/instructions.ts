@@ -1,14 +1,18 @@
 // The instruction language the simulated model understands (docs/simulator.md): one
 // instruction per line of the latest user prompt; other lines are prose and ignored.
+import type { SizeKb } from "./scaffold-size.ts";
+
 export type Instruction =
   | { op: "create"; path: string; content: string }
   | { op: "append"; path: string; text: string }
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
-  | { op: "scaffold"; count: number; dir: string }
+  | { op: "scaffold"; count: number; dir: string; kb: SizeKb | null }
   | { op: "read"; path: string };
 
 export const MAX_SCAFFOLD_FILES = 500;
+/** Largest file `scaffold N files of A-B KB` writes. */
+export const MAX_SCAFFOLD_KB = 64;
 
 /** `\n`, `\t` and `\\` in instruction text stand for newline, tab and backslash. */
 export function unescapeText(text: string): string {
@@ -37,15 +41,23 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
     return m ? { op: "replace", path: m[1] ?? "", search: unescapeText(m[2] ?? ""), replacement: unescapeText(m[3] ?? "") } : null;
   },
   (line) => {
-    const m = /^scaffold\s+(\d+)\s+files?\s+under\s+(\S+)$/i.exec(line);
+    const m = /^scaffold\s+(\d+)\s+files?(?:\s+of\s+(\d+)-(\d+)\s*KB)?\s+under\s+(\S+)$/i.exec(line);
     const count = Number(m?.[1]);
-    return m && count >= 1 && count <= MAX_SCAFFOLD_FILES ? { op: "scaffold", count, dir: (m[2] ?? "").replace(/\/+$/, "") } : null;
+    const kb = scaffoldKb(m?.[2], m?.[3]);
+    return m && count >= 1 && count <= MAX_SCAFFOLD_FILES && kb !== undefined ? { op: "scaffold", count, dir: (m[4] ?? "").replace(/\/+$/, ""), kb } : null;
   },
   (line) => {
     const m = /^read\s+(\S+)$/i.exec(line);
     return m ? { op: "read", path: m[1] ?? "" } : null;
   },
 ];
+
+/** The optional `of A-B KB` of a scaffold: null when absent, undefined when out of range. */
+function scaffoldKb(min: string | undefined, max: string | undefined): SizeKb | null | undefined {
+  if (min === undefined || max === undefined) return null;
+  const [a, b] = [Number(min), Number(max)];
+  return a >= 1 && a <= b && b <= MAX_SCAFFOLD_KB ? [a, b] : undefined;
+}
 
 export function parseInstructions(prompt: string): Instruction[] {
   const out: Instruction[] = [];
