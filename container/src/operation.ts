@@ -57,7 +57,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   const timeout = AbortSignal.timeout(config.runTimeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
   const run = await runEngine({
-    prompt: buildPrompt(req.operation, req.prompt),
+    prompt: buildPrompt(req),
     cwd: paths.workspace,
     resume: req.resumeSessionId,
     forkSession: req.forkSession,

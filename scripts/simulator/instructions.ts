@@ -1,5 +1,7 @@
 // The instruction language the simulated model understands (docs/simulator.md): one
-// instruction per line of the latest user prompt; other lines are prose and ignored.
+// instruction per line of the current request; other lines are prose and ignored. The last
+// three forms refer to earlier requests and are carried out only with them in context
+// (resolve.ts).
 import type { SizeKb } from "./scaffold-size.ts";
 
 export type Instruction =
@@ -8,7 +10,10 @@ export type Instruction =
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
   | { op: "scaffold"; count: number; dir: string; kb: SizeKb | null }
-  | { op: "read"; path: string };
+  | { op: "read"; path: string }
+  | { op: "undo"; version: number }
+  | { op: "repeatEdit"; from: string; to: string }
+  | { op: "renameAdded"; name: string };
 
 export const MAX_SCAFFOLD_FILES = 500;
 /** Largest file `scaffold N files of A-B KB` writes. */
@@ -49,6 +54,19 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
   (line) => {
     const m = /^read\s+(\S+)$/i.exec(line);
     return m ? { op: "read", path: m[1] ?? "" } : null;
+  },
+  (line) => {
+    const m = /^undo (?:the changes? (?:of|from|made (?:in|by)) )?version\s+(\d+)\.?$/i.exec(line);
+    const version = Number(m?.[1]);
+    return m && version >= 1 ? { op: "undo", version } : null;
+  },
+  (line) => {
+    const m = /^make the same edit you made to\s+(\S+)\s+in\s+(\S+?)\.?$/i.exec(line);
+    return m ? { op: "repeatEdit", from: m[1] ?? "", to: m[2] ?? "" } : null;
+  },
+  (line) => {
+    const m = /^rename what you added last time to\s+([A-Za-z_$][\w$]*)\.?$/i.exec(line);
+    return m ? { op: "renameAdded", name: m[1] ?? "" } : null;
   },
 ];
 

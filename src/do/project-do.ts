@@ -18,6 +18,7 @@ import { DevClock, devClockEnabled } from "./storage/clock.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
 import type { JobRecord } from "./storage/jobs.ts";
+import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
 import { migrate } from "./storage/schema.ts";
@@ -47,6 +48,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
   private readonly clock: DevClock;
+  private readonly memory: MemoryStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -63,6 +65,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
     this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env));
+    this.memory = new MemoryStore(sql);
   }
 
   // ---- RPC ----
@@ -244,6 +247,7 @@ export class ProjectDO extends DurableObject<Env> {
       jobs: this.jobs,
       events: this.events,
       outbox: this.outbox,
+      memory: this.memory,
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {
