@@ -3,7 +3,7 @@
 // (the simulator's request log, matched by the `x-claude-code-session-id` of each call,
 // cache writes priced by TTL). The benchmark refuses its own numbers when they disagree by
 // more than MAX_RELATIVE_ERROR: a new engine version with new prices must not skew them.
-import { costUsd } from "../scripts/simulator/pricing.ts";
+import { priceUsd, usageFromApi } from "../src/models/pricing.ts";
 import type { JobStep } from "./job-steps.ts";
 import type { ModelCall } from "./sim-log.ts";
 
@@ -18,15 +18,27 @@ export interface StepCheck {
   model: string | null;
   engineUsd: number;
   tableUsd: number;
-  /** |table - engine| / engine; 1 when no call of the step was found. */
+  /** |table - engine| / engine; 1 when no call of the step was found or its model is not in the table. */
   relativeError: number;
+}
+
+/** The table's price of some model calls (prices are linear, so call by call); null when a model is not in the table. */
+function tablePrice(calls: readonly ModelCall[]): number | null {
+  let total = 0;
+  for (const c of calls) {
+    const price = c.usage === null ? 0 : priceUsd(c.model ?? "", usageFromApi(c.usage));
+    if (price === null) return null;
+    total += price;
+  }
+  return total;
 }
 
 export function checkSteps(chain: string, version: number, steps: readonly JobStep[], calls: readonly ModelCall[]): StepCheck[] {
   return steps.map((s) => {
     const mine = calls.filter((c) => c.sessionId === s.sessionId && c.usage !== null);
-    const tableUsd = mine.reduce((sum, c) => sum + (c.usage === null ? 0 : costUsd(c.model ?? "", c.usage)), 0);
-    const relativeError = s.costUsd === 0 ? (tableUsd === 0 ? 0 : 1) : mine.length === 0 ? 1 : Math.abs(tableUsd - s.costUsd) / s.costUsd;
+    const price = tablePrice(mine);
+    const tableUsd = price ?? 0;
+    const relativeError = price === null || mine.length === 0 ? 1 : s.costUsd === 0 ? (tableUsd === 0 ? 0 : 1) : Math.abs(tableUsd - s.costUsd) / s.costUsd;
     return { chain, version, step: s.step, sessionId: s.sessionId, requests: mine.length, model: mine[0]?.model ?? null, engineUsd: s.costUsd, tableUsd, relativeError };
   });
 }

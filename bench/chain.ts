@@ -2,6 +2,7 @@
 // prompt cache, Durable Object, Postgres). The create, then every update after the user's
 // pause, each measured through the public API (job, its event log, the ack's Server-Timing),
 // the simulator's request log, the runner's workspace and the Postgres round-trip counter.
+import { usageFromApi } from "../src/models/pricing.ts";
 import { settle, withBenchStack } from "./bench-stack.ts";
 import type { StepCheck } from "./calibration.ts";
 import { checkSteps } from "./calibration.ts";
@@ -46,8 +47,9 @@ const wall = (startedAt: string | null, finishedAt: string | null): number =>
 function stepRecords(steps: readonly JobStep[], calls: readonly ModelCall[]): StepRecord[] {
   return steps.map((s) => {
     const mine = calls.filter((c) => c.sessionId === s.sessionId);
-    const last = mine.at(-1)?.usage ?? null;
-    const contextTokens = last === null ? null : last.input_tokens + last.cache_read_input_tokens + last.cache_creation_input_tokens;
+    const last = mine.at(-1)?.usage;
+    const u = last == null ? null : usageFromApi(last);
+    const contextTokens = u === null ? null : u.inputTokens + u.cacheReadTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
     return { step: s.step, costUsd: s.costUsd, requests: mine.length, modelMs: mine.reduce((t, c) => t + c.durationMs, 0), contextTokens, toolCalls: s.toolCalls, filesRead: s.filesRead };
   });
 }
@@ -99,7 +101,7 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
       const calls = await readLog(sim);
       checks.push(...checkSteps(label, update.version, steps, calls));
       const now = await readWorkspace(stack.runnerUrl, projectId);
-      const verdict = spec.reference === null ? null : judge(spec.reference, files, now, update.prompt, history, job.status === "succeeded");
+      const verdict = spec.reference === null ? null : judge(spec.reference, files, now, update.version, update.prompt, history, job.status === "succeeded");
       history.push({ versionNumber: update.version, prompt: update.prompt });
       files = now;
       const records = stepRecords(steps, calls);

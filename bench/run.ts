@@ -8,6 +8,7 @@ import { runBenchmark } from "./benchmark.ts";
 import { calibrationMessage } from "./calibration.ts";
 import { parseOptions } from "./options.ts";
 import { writePlots } from "./plots.ts";
+import { simulatorReference } from "./quality.ts";
 import { detailTable, edgeSummary, edgeTable, scenarioTable, summaryTable } from "./report.ts";
 
 const defaultOut = fileURLToPath(new URL("./results.json", import.meta.url));
@@ -17,7 +18,7 @@ const log = (line: string): void => {
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
 };
 
-const results = await runBenchmark(options, null, log);
+const results = await runBenchmark(options, simulatorReference, log);
 const dir = dirname(options.out);
 await mkdir(dir, { recursive: true });
 const files = new Map(results.scenarios.map((s) => [s.name, s.files]));

@@ -1,9 +1,7 @@
 // The project's files as the runner has them after a job (GET …/workspace/snapshot on the
 // runner), for comparing with the expected workspace.
 import type { SnapshotResponse } from "../container/src/protocol.ts";
-
-/** Path relative to the workspace root → content (the reference executor's shape). */
-export type Files = Record<string, string>;
+import type { Files } from "../scripts/simulator/reference.ts";
 
 export async function readWorkspace(runnerUrl: string, projectId: string): Promise<Files> {
   const res = await fetch(`${runnerUrl}/v1/projects/${projectId}/workspace/snapshot`);
