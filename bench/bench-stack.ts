@@ -15,15 +15,18 @@ export interface BenchStack {
 }
 
 /**
- * Stacks start one at a time: wrangler dev picks its internal ports (inspector, workerd
- * sockets) when it starts, and two starting at once can pick the same one.
+ * wrangler dev picks its internal ports (inspector, workerd sockets) when it starts; a
+ * stack starting at the same time, or any other process on the machine, may take one
+ * first. Such a start is tried again.
  */
-let starting: Promise<unknown> = Promise.resolve();
-
-function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
-  const next = starting.then(start, start);
-  starting = next.catch(() => undefined);
-  return next;
+async function withRetry<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !String(err).includes("Address already in use")) throw err;
+    }
+  }
 }
 
 export async function withBenchStack<T>(
@@ -34,7 +37,7 @@ export async function withBenchStack<T>(
   try {
     const db = await startDatabase({ auth: "password" });
     try {
-      const stack = await oneAtATime(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed, runnerEnv: options.runnerEnv ?? {} }));
+      const stack = await withRetry(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed, runnerEnv: options.runnerEnv ?? {} }));
       try {
         return await work({ stack, db });
       } finally {

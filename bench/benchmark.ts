@@ -16,7 +16,7 @@ import { mapLimit } from "./pool.ts";
 import type { Reference } from "./quality.ts";
 import { scenarios } from "./scenarios.ts";
 import { drawPauses } from "./think-time.ts";
-import type { BenchResults } from "./types.ts";
+import type { BenchResults, ChainResult, EdgeResult } from "./types.ts";
 import { workload } from "./workload.ts";
 
 function engineVersion(): string {
@@ -43,8 +43,11 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
     return modes.map((mode) => ({ scenario, mode, workload: work, pauses, latencyScale: options.latencyScale, commonVars, reference }));
   });
   const checks: StepCheck[] = [];
-  const chains = options.skipChains ? [] : await mapLimit(specs, options.concurrency, (spec) => runChain(spec, checks, log));
-  const edge = options.skipEdge ? null : await runEdge({ projects: options.projects, rounds: options.rounds, polls: options.polls, seed: options.seeds[0] ?? 1 }, log);
+  const runChains = (): Promise<ChainResult[]> => (options.skipChains ? Promise.resolve([]) : mapLimit(specs, options.concurrency, (spec) => runChain(spec, checks, log)));
+  const edgeOptions = { projects: options.projects, rounds: options.rounds, polls: options.polls, seed: options.seeds[0] ?? 1 };
+  const runEdgePart = (): Promise<EdgeResult | null> => (options.skipEdge ? Promise.resolve(null) : runEdge(edgeOptions, log));
+  // The edge part measures latency: alone on the machine, after the chains (except in the tiny run).
+  const [chains, edge] = options.edgeAlongside ? await Promise.all([runChains(), runEdgePart()]) : [await runChains(), await runEdgePart()];
   const model = chains.find((c) => c.model !== null)?.model ?? "unknown";
   const { out: _out, sizes, ...config } = options;
   return {

@@ -25,11 +25,13 @@ export interface BenchOptions {
   rounds: number;
   polls: number;
   out: string;
+  /** Run the edge part at the same time as the chains (the tiny run: its timings prove nothing anyway). */
+  edgeAlongside: boolean;
   skipEdge: boolean;
   skipChains: boolean;
 }
 
-type Defaults = Omit<BenchOptions, "out" | "skipEdge" | "skipChains" | "modes">;
+type Defaults = Omit<BenchOptions, "out" | "skipEdge" | "skipChains" | "modes" | "edgeAlongside">;
 
 const FULL: Defaults = {
   sizes: [SIZES["small"], SIZES["large"]].flatMap((s) => (s === undefined ? [] : [s])),
@@ -46,7 +48,7 @@ const FULL: Defaults = {
   polls: 10,
 };
 const TINY: Defaults = {
-  ...FULL, sizes: [{ files: 8, fileKb: null }], seeds: [1], updates: 4, compactionThreshold: 20_000, contextChance: 1, projects: 2, rounds: 1, polls: 2,
+  ...FULL, sizes: [{ files: 8, fileKb: null }], seeds: [1], updates: 4, compactionThreshold: 6_000, contextChance: 1, projects: 2, rounds: 1, polls: 2,
 };
 
 const NUMERIC = ["updates", "concurrency", "latencyScale", "compactionThreshold", "contextChance", "projects", "rounds", "polls"] as const;
@@ -89,6 +91,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
   const options: BenchOptions = {
     ...base,
     modes: null,
+    edgeAlongside: base === TINY,
     out: flag("out") ?? defaultOut,
     skipEdge: bool("skipEdge"),
     skipChains: bool("skipChains"),

@@ -13,6 +13,9 @@ import { bootstrapMeanCi } from "../../bench/stats.ts";
 import { bandCounts, drawPauses, PAUSE_BANDS } from "../../bench/think-time.ts";
 import type { BenchResults, ChainResult, ModeStats } from "../../bench/types.ts";
 import { workload } from "../../bench/workload.ts";
+import { parseInstructions } from "../../scripts/simulator/instructions.ts";
+import { scaffoldContent } from "../../scripts/simulator/scaffold.ts";
+import { scaffoldFile } from "../../scripts/simulator/scaffold-size.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let dir = "";
@@ -53,24 +56,24 @@ function expectStats(s: ModeStats | undefined): void {
   expect(s.qualityScore).toBeLessThanOrEqual(1);
 }
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "bench-test-"));
-  const out = join(dir, "results.json");
-  const done = await run(["--tiny", "--out", out]);
-  exitCode = done.code;
-  stdout = done.stdout;
-  try {
-    results = JSON.parse(await readFile(out, "utf8")) as BenchResults;
-  } catch {
-    throw new Error(`bench exited ${done.code} without results\n${done.stderr}`);
-  }
-}, 240_000);
-
-afterAll(async () => {
-  if (dir !== "") await rm(dir, { recursive: true, force: true });
-});
-
 describe("npm run bench -- --tiny", () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bench-test-"));
+    const out = join(dir, "results.json");
+    const done = await run(["--tiny", "--out", out]);
+    exitCode = done.code;
+    stdout = done.stdout;
+    try {
+      results = JSON.parse(await readFile(out, "utf8")) as BenchResults;
+    } catch {
+      throw new Error(`bench exited ${done.code} without results\n${done.stderr}`);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    if (dir !== "") await rm(dir, { recursive: true, force: true });
+  });
+
   it("writes results.json in the issue's shape, per scenario and over all scenarios", () => {
     expect(results.calibration.maxRelativeError).toEqual(expect.any(Number));
     expect(results.scenarios).toHaveLength(1);
@@ -111,7 +114,7 @@ describe("npm run bench -- --tiny", () => {
   });
 
   it("compacts a resumed session that grew past the (tiny) threshold", () => {
-    expect(results.config["compactionThreshold"]).toBe(20_000);
+    expect(results.config["compactionThreshold"]).toBe(6_000);
     expect(chain("resume").updates.some((u) => u.compacted)).toBe(true);
   });
 
@@ -182,6 +185,19 @@ describe("benchmark pieces", () => {
     for (const kind of ["undo", "same-edit", "rename"] as const) expect(w.updates.some((u) => u.kind === kind)).toBe(true);
     for (const u of w.updates) if (u.refersTo !== null) expect(u.refersTo).toBeLessThan(u.version);
     expect(workload({ ...shape, fileKb: [2, 8] }).createPrompt).toContain("scaffold 30 files of 2-8 KB under src");
+  });
+
+  it("the 200-file project: scaffold N files of A-B KB, sized with the seed, anchors kept once", () => {
+    expect(parseInstructions("scaffold 200 files of 2-8 KB under src")).toEqual([{ op: "scaffold", count: 200, dir: "src", kb: [2, 8] }]);
+    expect(parseInstructions("scaffold 30 files under src")).toEqual([{ op: "scaffold", count: 30, dir: "src", kb: null }]);
+    expect(parseInstructions("scaffold 3 files of 8-2 KB under src")).toEqual([]);
+    const sizes = Array.from({ length: 200 }, (_, i) => Buffer.byteLength(scaffoldFile(1, "src", i + 1, 200, [2, 8])));
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(2048);
+    // A file stops growing at the first helper that reaches its size (a helper is under 300 bytes).
+    expect(Math.max(...sizes)).toBeLessThan(8192 + 300);
+    const one = scaffoldFile(1, "src", 7, 200, [2, 8]);
+    for (const anchor of ["label: string;", "limit: number;", "enabled: boolean;"]) expect(one.split(anchor)).toHaveLength(2);
+    expect(scaffoldFile(1, "src", 7, 30, null)).toBe(scaffoldContent(1, "src", 7, 30));
   });
 
   it("bootstrap: a seeded interval around the mean", () => {
