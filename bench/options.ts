@@ -39,9 +39,10 @@ const FULL: Defaults = {
   updates: 40,
   concurrency: 2,
   latencyScale: 0,
-  // The session of a resumed chain passes it within the 40 updates on both sizes (and the
-  // 200-file create alone does), so compaction runs in the benchmark: docs/benchmark.md.
-  compactionThreshold: 60_000,
+  // Low enough that compaction fires in the chains (docs/benchmark.md): a resumed 30-file
+  // session starts near 12 K tokens and grows about 2.3 K per update; the 200-file create
+  // alone leaves about 290 K. The product's default is 120 000.
+  compactionThreshold: 50_000,
   contextChance: 0.6,
   projects: 50,
   rounds: 3,
