@@ -14,9 +14,13 @@ function changedPaths(ctx: JobContext, result: ResultEvent): string[] | null {
   return ctx.job.kind === "create" ? Object.keys(result.fingerprint.files).sort() : null;
 }
 
-export function rememberUpdate(ctx: JobContext, result: ResultEvent): void {
+function remember(ctx: JobContext, changed: string[] | null, outcome: "succeeded" | "failed"): void {
   const { job } = ctx;
-  ctx.memory.recordUpdate({ versionNumber: job.versionNumber, kind: job.kind, prompt: job.prompt, changedPaths: changedPaths(ctx, result), outcome: "succeeded", at: ctx.now() });
+  ctx.memory.recordUpdate({ versionNumber: job.versionNumber, kind: job.kind, prompt: job.prompt, changedPaths: changed, outcome, at: ctx.now() });
+}
+
+export function rememberUpdate(ctx: JobContext, result: ResultEvent): void {
+  remember(ctx, changedPaths(ctx, result), "succeeded");
 }
 
 /**
@@ -24,8 +28,7 @@ export function rememberUpdate(ctx: JobContext, result: ResultEvent): void {
  * successful run, so whatever the failure left is reported by the next success's changes.
  */
 export function rememberFailure(ctx: JobContext): void {
-  const { job } = ctx;
-  ctx.memory.recordUpdate({ versionNumber: job.versionNumber, kind: job.kind, prompt: job.prompt, changedPaths: [], outcome: "failed", at: ctx.now() });
+  remember(ctx, [], "failed");
 }
 
 /**

@@ -231,7 +231,9 @@ describe.skipIf(!engineInstalled)("Claude Code engine run as the runner runs it"
       ["ENABLE_PROMPT_CACHING_1H=1", { env: { ENABLE_PROMPT_CACHING_1H: "1" } }, "1h"],
       ["settings.promptCacheTtl", { options: { settings: { promptCacheTtl: "1h" } } }, "1h"],
       ["CLAUDE_CODE_PROMPT_CACHE_TTL=1h", { env: { CLAUDE_CODE_PROMPT_CACHE_TTL: "1h" } }, "1h"],
+      ["CLAUDE_CODE_PROMPT_CACHE_TTL=5m over the setting", { env: { CLAUDE_CODE_PROMPT_CACHE_TTL: "5m" }, options: { settings: { promptCacheTtl: "1h" } } }, "5m"],
       ["FORCE_PROMPT_CACHING_5M=1 over the setting", { env: { FORCE_PROMPT_CACHING_5M: "1" }, options: { settings: { promptCacheTtl: "1h" } } }, "5m"],
+      ["FORCE_PROMPT_CACHING_5M=1 over ENABLE_PROMPT_CACHING_1H=1", { env: { FORCE_PROMPT_CACHING_5M: "1", ENABLE_PROMPT_CACHING_1H: "1" } }, "5m"],
     ];
     for (const [name, extra, ttl] of cases) {
       const cwd = await tempDir("sim-ttl-ws-");
