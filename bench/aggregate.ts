@@ -45,6 +45,7 @@ export function modeDetail(chains: readonly ChainResult[]): ModeDetail {
       cacheRead: avg((u) => u.tokens.cacheRead) ?? 0,
       output: avg((u) => u.tokens.output) ?? 0,
     },
+    contextTokensAfterUpdate: mean(all.flatMap((u) => u.steps.filter((s) => s.step === "update" && s.contextTokens !== null).map((s) => s.contextTokens ?? 0))),
     // Mean over all updates; a step that did not run in an update counts as $0 there.
     costByStep: Object.fromEntries(stepNames.map((name) => [name, avg((u) => u.steps.filter((s) => s.step === name).reduce((t, s) => t + s.costUsd, 0))])),
     costByPauseBand: Object.fromEntries(PAUSE_BANDS.map((b) => {
@@ -66,7 +67,7 @@ export function modeDetail(chains: readonly ChainResult[]): ModeDetail {
 export interface Aggregate {
   scenarios: ScenarioResult[];
   summary: Record<string, ModeStats>;
-  details: { summary: Record<string, ModeDetail>; scenarios: Record<string, Record<string, ModeDetail>> };
+  details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
 }
 
 export function aggregate(scenarios: readonly Scenario[], modes: readonly string[], chains: readonly ChainResult[]): Aggregate {
@@ -84,6 +85,11 @@ export function aggregate(scenarios: readonly Scenario[], modes: readonly string
     summary,
     details: {
       summary: Object.fromEntries(modes.map((m) => [m, modeDetail(chains.filter((c) => c.mode === m))])),
+      // Per project size: the sizes behave differently enough that one mix hides both.
+      sizes: Object.fromEntries([...new Set(scenarios.map((s) => s.files))].map((files) => {
+        const names = new Set(scenarios.filter((s) => s.files === files).map((s) => s.name));
+        return [`${files} files`, Object.fromEntries(modes.map((m) => [m, modeDetail(chains.filter((c) => c.mode === m && names.has(c.scenario)))]))];
+      })),
       scenarios: Object.fromEntries(scenarios.map((s) => [s.name, Object.fromEntries(modes.map((m) => [m, modeDetail(chainOf(s.name, m))]))])),
     },
   };

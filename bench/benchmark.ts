@@ -30,17 +30,14 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
   const started = Date.now();
   const modes = modesNamed(options.modes);
   const list = scenarios(options.sizes, options.seeds, options.updates);
-  const commonVars = {
-    COMPACTION_POLICY: "threshold",
-    COMPACTION_THRESHOLD_TOKENS: String(options.compactionThreshold),
-    DEV_CLOCK_ENABLED: "true",
-  };
+  const commonVars = { COMPACTION_POLICY: "threshold", DEV_CLOCK_ENABLED: "true" };
   // Scenario-major order: a scenario's modes run side by side, under the same machine load.
   const specs: ChainSpec[] = list.flatMap((scenario) => {
     const work = workload({ ...scenario, contextChance: options.contextChance });
     const pauses = drawPauses(scenario.updates, scenario.seed);
     const reference = referenceFor === null ? null : referenceFor(scenario.seed);
-    return modes.map((mode) => ({ scenario, mode, workload: work, pauses, latencyScale: options.latencyScale, commonVars, reference }));
+    const vars = { ...commonVars, COMPACTION_THRESHOLD_TOKENS: String(scenario.compactionThreshold) };
+    return modes.map((mode) => ({ scenario, mode, workload: work, pauses, latencyScale: options.latencyScale, commonVars: vars, reference }));
   });
   const checks: StepCheck[] = [];
   const runChains = (): Promise<ChainResult[]> => (options.skipChains ? Promise.resolve([]) : mapLimit(specs, options.concurrency, (spec) => runChain(spec, checks, log)));
@@ -49,10 +46,10 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
   // The edge part measures latency: alone on the machine, after the chains (except in the tiny run).
   const [chains, edge] = options.edgeAlongside ? await Promise.all([runChains(), runEdgePart()]) : [await runChains(), await runEdgePart()];
   const model = chains.find((c) => c.model !== null)?.model ?? "unknown";
-  const { out: _out, sizes, ...config } = options;
+  const { out: _out, ...config } = options;
   return {
     generatedAt: new Date().toISOString(),
-    config: { ...config, sizes: sizes.map((s) => ({ files: s.files, fileKb: s.fileKb })), modes: modes.map((m) => ({ name: m.name, vars: m.vars })), commonVars },
+    config: { ...config, modes: modes.map((m) => ({ name: m.name, vars: m.vars })), commonVars },
     environment: {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

@@ -16,8 +16,8 @@ export interface BenchOptions {
   concurrency: number;
   /** Multiplies the simulator's modelled latency (0: no sleeping; wall times add the model time). */
   latencyScale: number;
-  /** COMPACTION_THRESHOLD_TOKENS of every mode (COMPACTION_POLICY=threshold). */
-  compactionThreshold: number;
+  /** COMPACTION_THRESHOLD_TOKENS of every mode and size (COMPACTION_POLICY=threshold); null: each size's own. */
+  compactionThreshold: number | null;
   /** Chance that an update after an ordinary edit is context-dependent. */
   contextChance: number;
   /** Edge part: projects loaded at once, updates per project, job reads per project. */
@@ -39,17 +39,15 @@ const FULL: Defaults = {
   updates: 40,
   concurrency: 2,
   latencyScale: 0,
-  // Low enough that compaction fires in the chains (docs/benchmark.md): a resumed 30-file
-  // session starts near 12 K tokens and grows about 2.3 K per update; the 200-file create
-  // alone leaves about 290 K. The product's default is 120 000.
-  compactionThreshold: 50_000,
+  compactionThreshold: null,
   contextChance: 0.6,
   projects: 50,
   rounds: 3,
   polls: 10,
 };
 const TINY: Defaults = {
-  ...FULL, sizes: [{ files: 8, fileKb: null }], seeds: [1], updates: 4, compactionThreshold: 6_000, contextChance: 1, projects: 2, rounds: 1, polls: 2,
+  // A resumed 8-file session passes 6 000 tokens within the 4 updates; a fresh one does not.
+  ...FULL, sizes: [{ files: 8, fileKb: null, compactionThreshold: 6_000 }], seeds: [1], updates: 4, contextChance: 1, projects: 2, rounds: 1, polls: 2,
 };
 
 const NUMERIC = ["updates", "concurrency", "latencyScale", "compactionThreshold", "contextChance", "projects", "rounds", "polls"] as const;
@@ -70,7 +68,7 @@ function sizes(raw: string): ProjectSize[] {
     const size = SIZES[name];
     if (size !== undefined) return size;
     const files = Number(name);
-    if (Number.isInteger(files) && files >= 3) return { files, fileKb: null };
+    if (Number.isInteger(files) && files >= 3) return { files, fileKb: null, compactionThreshold: SIZES["small"]?.compactionThreshold ?? 40_000 };
     throw new Error(`--sizes: "${name}" is neither ${Object.keys(SIZES).join(" nor ")} nor a file count >= 3`);
   });
 }
@@ -103,6 +101,8 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
   }
   const rawSizes = flag("sizes");
   if (rawSizes !== undefined) options.sizes = sizes(rawSizes);
+  const threshold = options.compactionThreshold;
+  if (threshold !== null) options.sizes = options.sizes.map((s) => ({ ...s, compactionThreshold: threshold }));
   const rawSeeds = flag("seeds");
   if (rawSeeds !== undefined) options.seeds = list(rawSeeds).map((s) => number("seeds", s));
   const rawModes = flag("modes");

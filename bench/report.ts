@@ -49,6 +49,7 @@ export function detailTable(details: Record<string, ModeDetail>): string {
       return c === undefined || c.n === 0 ? "–" : `${usd(c.mean)} (n=${c.n})`;
     })]),
     ...steps.map((s) => [`cost of the ${s} step`, ...col((d) => usd(d.costByStep[s]))]),
+    ["context after the update step, tokens", ...col((d) => int(d.contextTokensAfterUpdate))],
     ["input tokens, uncached", ...col((d) => int(d.tokensPerUpdate.input))],
     ["cache write tokens", ...col((d) => int(d.tokensPerUpdate.cacheWrite))],
     ["cache read tokens", ...col((d) => int(d.tokensPerUpdate.cacheRead))],

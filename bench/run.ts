@@ -29,7 +29,7 @@ const out: string[] = [];
 if (results.chains.length > 0) {
   out.push(`\nAll scenarios (${results.scenarios.length} scenarios × ${Object.keys(results.summary).length} modes, ${options.updates} updates each; model ${results.environment["model"]})\n`, summaryTable(results));
   out.push("\nPer scenario\n", scenarioTable(results));
-  out.push("\nWhere the cost goes (all scenarios)\n", detailTable(results.details.summary));
+  for (const [size, details] of Object.entries(results.details.sizes)) out.push(`\nWhere the cost goes, ${size} (all seeds)\n`, detailTable(details));
   out.push(`\n${calibrationMessage(results.calibration)}`);
 }
 if (results.edge !== null) out.push("\nEdge layer\n", edgeTable(results.edge), "", edgeSummary(results.edge));

@@ -4,6 +4,11 @@ export interface ProjectSize {
   files: number;
   /** Size range of each scaffolded file in KB; null: the simulator's default (~1 KB). */
   fileKb: readonly [number, number] | null;
+  /**
+   * COMPACTION_THRESHOLD_TOKENS for this size: low enough that compaction fires within a
+   * chain, not so low that it fires on nearly every update (docs/benchmark.md).
+   */
+  compactionThreshold: number;
 }
 
 export interface Scenario extends ProjectSize {
@@ -13,10 +18,18 @@ export interface Scenario extends ProjectSize {
 }
 
 export const SIZES: Readonly<Record<string, ProjectSize>> = {
-  /** 30 modules of about 1 KB: a small app. */
-  small: { files: 30, fileKb: null },
-  /** 200 modules of 2-8 KB (about 1 MB): a real codebase that no session holds whole. */
-  large: { files: 200, fileKb: [2, 8] },
+  /**
+   * 30 modules of about 1 KB: a small app. A resumed session starts near 12 K tokens and
+   * grows about 2.3 K per update, and the stale rule restarts it after a day's pause, so it
+   * rarely passes 50 K: 40 000 makes compaction fire once or twice per chain.
+   */
+  small: { files: 30, fileKb: null, compactionThreshold: 40_000 },
+  /**
+   * 200 modules of 2-8 KB (about 1 MB): a real codebase that no session holds whole. The
+   * create leaves a session of about 290 K tokens and a resumed one grows about 16 K per
+   * update: the product's default, 120 000, compacts after the create and every few updates.
+   */
+  large: { files: 200, fileKb: [2, 8], compactionThreshold: 120_000 },
 };
 
 export function scenarios(sizes: readonly ProjectSize[], seeds: readonly number[], updates: number): Scenario[] {

@@ -93,6 +93,8 @@ export interface ModeDetail {
   decisions: Record<string, number>;
   compactions: number;
   tokensPerUpdate: Tokens;
+  /** Mean context size (prompt tokens of the last call) after the build/update step. */
+  contextTokensAfterUpdate: number | null;
   costByStep: Record<string, number | null>;
   costByPauseBand: Record<string, { n: number; mean: number | null }>;
   qualityByKind: Record<string, { n: number; right: number }>;
@@ -129,7 +131,7 @@ export interface BenchResults {
   calibration: Calibration;
   scenarios: ScenarioResult[];
   summary: Record<string, ModeStats>;
-  details: { summary: Record<string, ModeDetail>; scenarios: Record<string, Record<string, ModeDetail>> };
+  details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
   plots: string[];
   assumptions: string[];
   chains: ChainResult[];

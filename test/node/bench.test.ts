@@ -115,7 +115,8 @@ describe("npm run bench -- --tiny", () => {
   });
 
   it("compacts a resumed session that grew past the (tiny) threshold", () => {
-    expect(results.config["compactionThreshold"]).toBe(6_000);
+    expect(results.config["sizes"]).toEqual([{ files: 8, fileKb: null, compactionThreshold: 6_000 }]);
+    expect(chain("resume").vars["COMPACTION_THRESHOLD_TOKENS"]).toBe("6000");
     expect(chain("resume").updates.some((u) => u.compacted)).toBe(true);
   });
 
