@@ -3,7 +3,7 @@
 // holds such a link is refused anyway: one engine upgrade that adds `--follow` must not
 // open the host's filesystem.
 import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { isWithin, resolvePhysical } from "./resolve.ts";
 
@@ -16,20 +16,27 @@ export async function findEscapingLink(dir: string, root: string): Promise<strin
     // Not a directory, or gone: nothing under it to follow.
     return null;
   }
-  for (const entry of entries) {
-    const abs = path.join(dir, entry.name);
-    if (entry.isSymbolicLink()) {
-      let target: string | null;
-      try {
-        target = await resolvePhysical(abs);
-      } catch {
-        target = null;
-      }
-      if (target === null || !isWithin(target, root)) return path.relative(root, abs);
-    } else if (entry.isDirectory()) {
-      const found = await findEscapingLink(abs, root);
-      if (found !== null) return found;
+  const found = await Promise.all(
+    entries.map(async (entry): Promise<string | null> => {
+      const abs = path.join(dir, entry.name);
+      if (entry.isDirectory()) return findEscapingLink(abs, root);
+      if (!entry.isSymbolicLink()) return null;
+      return isWithin(await linkTarget(abs), root) ? null : path.relative(root, abs);
+    }),
+  );
+  return found.find((link) => link !== null) ?? null;
+}
+
+/** Where a link leads: the kernel's answer when the target exists, ours when it dangles. */
+async function linkTarget(link: string): Promise<string> {
+  try {
+    return await realpath(link);
+  } catch {
+    try {
+      return await resolvePhysical(link);
+    } catch {
+      // A loop: it leads nowhere we can vouch for.
+      return "/";
     }
   }
-  return null;
 }
