@@ -43,7 +43,7 @@ const PASS_THROUGH = [
 ];
 
 /** The real API when the runner's environment names no other. */
-export const DEFAULT_MODEL_API = "https://api.anthropic.com";
+const DEFAULT_MODEL_API = "https://api.anthropic.com";
 
 export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: string | null } = {}): RunnerConfig {
   const dataDir = overrides.dataDir ?? env.RUNNER_DATA_DIR ?? path.join(process.cwd(), ".dev-data", "runner");

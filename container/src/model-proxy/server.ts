@@ -49,7 +49,14 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
   const prefix = base.pathname.replace(/\/+$/, "");
 
   const server = createServer((req, res) => {
-    handle(req, res);
+    try {
+      handle(req, res);
+    } catch (err) {
+      // Never let one odd request take the runner down with it.
+      options.log(`model proxy: ${req.method ?? "?"} request failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) refuse(req, res, 502, "api_error", "the request could not be forwarded");
+      else res.destroy();
+    }
   });
   server.requestTimeout = 0; // answers stream for minutes
   await new Promise<void>((resolve, reject) => {
