@@ -79,6 +79,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       simulator = started;
     }
     const runnerDir = join(dataDir, "runner");
+    // The runner's model API: its model proxy forwards the engines' calls there (the
+    // simulator, or the real API with the real key); the engines only get per-run tokens.
     const runnerEnv = {
       ...process.env,
       ANTHROPIC_BASE_URL: simulator?.url ?? process.env.ANTHROPIC_BASE_URL ?? "",

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RunnerConfig } from "./config.ts";
 import { HttpError } from "./errors.ts";
 import type { ProjectLocks } from "./locks.ts";
+import type { ModelProxy } from "./model-proxy/server.ts";
 import { projectPaths } from "./paths.ts";
 import type { ProjectPaths } from "./paths.ts";
 import { ProjectId, SessionId } from "./protocol.ts";
@@ -10,6 +11,8 @@ import { ProjectId, SessionId } from "./protocol.ts";
 export interface AppState {
   config: RunnerConfig;
   locks: ProjectLocks;
+  /** The engines' only way to the model API. */
+  modelProxy: ModelProxy;
   /** Aborted on shutdown so in-flight engine processes stop. */
   shutdown: AbortSignal;
   log: (line: string) => void;

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { readRegularFile } from "./confine/regular-files.ts";
 import path from "node:path";
 import { z } from "zod";
 import { isNotFound, writeFileAtomic } from "./fsutil.ts";
@@ -21,7 +22,7 @@ export interface WorkspaceFile {
 
 /**
  * Regular files under the workspace, sorted by path. Symlinks are skipped, never followed:
- * they could point outside the workspace.
+ * they could point outside the workspace (checked again as each file is opened).
  */
 export async function listWorkspaceFiles(workspace: string): Promise<WorkspaceFile[]> {
   const out: WorkspaceFile[] = [];
@@ -39,7 +40,8 @@ export async function listWorkspaceFiles(workspace: string): Promise<WorkspaceFi
       if (entry.isDirectory()) {
         if (!IGNORED_DIRS.has(entry.name)) await walk(abs, rel);
       } else if (entry.isFile()) {
-        out.push({ path: rel, content: await readFile(abs) });
+        const content = await readRegularFile(abs);
+        if (content !== null) out.push({ path: rel, content });
       }
     }
   }

@@ -99,6 +99,8 @@ export const StartedEvent = z.object({
 export const SessionEvent = z.object({ type: z.literal("session"), sessionId: SessionId });
 export const AssistantTextEvent = z.object({ type: z.literal("assistant_text"), text: z.string().max(2000) });
 export const ToolUseEvent = z.object({ type: z.literal("tool_use"), name: z.string(), target: z.string().nullable() });
+/** A tool call the runner refused before it ran (confinement to the workspace); the model got `reason` as the tool's error. */
+export const ToolRefusedEvent = z.object({ type: z.literal("tool_refused"), name: z.string(), target: z.string().nullable(), reason: z.string() });
 
 export const ResultEvent = z.object({
   type: z.literal("result"),
@@ -118,6 +120,8 @@ export const ResultEvent = z.object({
   contextTokens: z.number().int().nonnegative().optional(),
   toolCalls: z.number().int().nonnegative(),
   filesRead: z.number().int().nonnegative(),
+  /** Tool calls refused before they ran (each also sent as a `tool_refused` event). */
+  refusedToolCalls: z.number().int().nonnegative(),
   text: z.string(),
   metadata: Metadata.nullable(),
   fingerprint: Fingerprint,
@@ -131,6 +135,8 @@ export const ErrorEvent = z.object({
   retryable: z.boolean(),
   /** compact_failed: the unchanged session; otherwise the last id the engine reported, if any. */
   sessionId: SessionId.nullable(),
+  /** Tool calls refused before the run failed; absent when the engine never ran. */
+  refusedToolCalls: z.number().int().nonnegative().optional(),
 });
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 
@@ -139,6 +145,7 @@ export const RunEvent = z.discriminatedUnion("type", [
   SessionEvent,
   AssistantTextEvent,
   ToolUseEvent,
+  ToolRefusedEvent,
   ResultEvent,
   ErrorEvent,
 ]);

@@ -1,8 +1,9 @@
 // Workspace snapshots: export every file as base64, or replace the workspace wholly with
 // an uploaded set. Uploaded paths are untrusted and must stay inside the workspace.
 import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { SymlinkRefusedError, writeRegularFile } from "./confine/regular-files.ts";
 import { HttpError } from "./errors.ts";
 import { IGNORED_DIRS, listWorkspaceFiles } from "./fingerprint.ts";
 import type { WorkspaceFile } from "./fingerprint.ts";
@@ -76,11 +77,14 @@ export async function importSnapshot(paths: ProjectPaths, files: readonly Decode
   try {
     await mkdir(staging);
     for (const file of files) {
-      const target = path.resolve(staging, file.path);
       // Belt and braces: safeRelativePath already guarantees this.
-      if (!target.startsWith(staging + path.sep)) throw new HttpError(400, "bad_request", "path escapes the workspace");
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, file.content);
+      if (!path.resolve(staging, file.path).startsWith(staging + path.sep)) throw new HttpError(400, "bad_request", "path escapes the workspace");
+      try {
+        await writeRegularFile(staging, file.path, file.content);
+      } catch (err) {
+        if (err instanceof SymlinkRefusedError) throw new HttpError(400, "bad_request", err.message);
+        throw err;
+      }
     }
     try {
       await rename(paths.workspace, trash);

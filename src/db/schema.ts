@@ -156,6 +156,8 @@ export const projectAiSessionMetrics = pgTable(
     numTurns: count("num_turns"),
     toolCalls: count("tool_calls"),
     filesRead: count("files_read"),
+    /** Tool calls the runner refused (outside the workspace, or a tool not allowed). */
+    refusedToolCalls: count("refused_tool_calls"),
     isResumable: boolean("is_resumable").notNull().default(true),
     resumeFailureCount: count("resume_failure_count"),
     /** Set by the writer so a write replayed from the DO's outbox lands once. */

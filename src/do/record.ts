@@ -62,6 +62,7 @@ export async function recordStep(
       numTurns: result.numTurns,
       toolCalls: result.toolCalls,
       filesRead: result.filesRead,
+      refusedToolCalls: result.refusedToolCalls,
       isResumable: chain.resumable,
       resumeFailureCount: chain.failureCount,
     },

@@ -3,6 +3,7 @@
 import { withDb } from "../db/client.ts";
 import type { DbEnv } from "../db/client.ts";
 import { queueStats } from "./queue.ts";
+import { refusedToolCalls } from "./refusals.ts";
 import { failures, fallbacks, resumeStats } from "./resume.ts";
 import { ownedProjectIds, projectCount } from "./scope.ts";
 import { sessionAgeHistogram, sessionIdChanges } from "./sessions.ts";
@@ -27,6 +28,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       age: await sessionAgeHistogram(db, scope),
       changes: await sessionIdChanges(db, scope),
       queue: await queueStats(db, scope),
+      refused: await refusedToolCalls(db, scope),
     };
   });
   const storage = await storageSize(env.ARTIFACTS, pg.ids);
@@ -40,6 +42,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     sessionAgeAtResumeSeconds: pg.age,
     sessionIdChanges: pg.changes,
     queue: pg.queue,
+    refusedToolCalls: pg.refused,
     transcriptStorage: storage,
   };
 }

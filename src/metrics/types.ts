@@ -67,5 +67,7 @@ export interface MetricsReport {
     rate: number | null;
   };
   queue: { queued: number; running: number };
+  /** Tool calls the runner refused before they ran, over every recorded operation. */
+  refusedToolCalls: number;
   transcriptStorage: { bytes: number; objects: number };
 }

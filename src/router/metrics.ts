@@ -40,6 +40,7 @@ export const MetricsBody = z
     }),
     sessionIdChanges: z.object({ resumedOperations: z.number(), changed: z.number(), rate: z.number().nullable() }),
     queue: z.object({ queued: z.number(), running: z.number() }),
+    refusedToolCalls: z.number().openapi({ description: "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed)." }),
     transcriptStorage: z.object({ bytes: z.number(), objects: z.number() }),
   })
   .openapi("Metrics");

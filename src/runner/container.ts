@@ -7,7 +7,9 @@ export class RunnerContainer extends Container<Env> {
   // A project's container sleeps when idle; its disk is then wiped, and the DO
   // rehydrates the transcript and workspace from R2 on the next update.
   override sleepAfter = "15m";
-  // Field initialisers run after the base constructor has set this.env.
+  // Field initialisers run after the base constructor has set this.env. The key stays in
+  // the runner process: its model proxy adds it to the engines' calls, and each engine gets
+  // only a per-run token (docs/runner-protocol.md, "What the container holds").
   override envVars = {
     PORT: "8080",
     RUNNER_DATA_DIR: "/data",

@@ -159,7 +159,7 @@ export async function startFakeRunner(): Promise<FakeRunner> {
       call.sessionIdOut = sessionId;
       send({
         type: "result", sessionId, usage, totalCostUsd: costUsd, costUsd, durationMs: resuming ? 800 : 1500, numTurns: resuming ? 2 : 4, contextTokens: context + 1000,
-        toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, text: "ok",
+        toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, refusedToolCalls: 0, text: "ok",
         metadata: parsed.operation === "metadata" ? { recommendations: ["add tests"], documentation: `# Project\n${p.files.size} files` } : null,
         fingerprint: fp,
       });

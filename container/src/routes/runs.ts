@@ -34,6 +34,7 @@ export const runRoutes: Route[] = [
         const final = await runOperation(req, {
           config: ctx.app.config,
           paths: projectPaths(ctx.app.config.dataDir, req.projectId),
+          modelProxy: ctx.app.modelProxy,
           emit: (event) => stream.write(event),
           signal: cancel.signal,
           log: ctx.app.log,

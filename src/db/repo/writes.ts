@@ -29,6 +29,7 @@ export interface MetricRow extends Usage {
   numTurns: number;
   toolCalls: number;
   filesRead: number;
+  refusedToolCalls: number;
   isResumable: boolean;
   resumeFailureCount: number;
 }
