@@ -67,7 +67,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   let traffic: RunTraffic;
   try {
     run = await runEngine({
-      prompt: buildPrompt(req.operation, req.prompt),
+      prompt: buildPrompt(req),
       cwd: paths.workspace,
       resume: req.resumeSessionId,
       forkSession: req.forkSession,

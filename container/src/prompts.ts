@@ -1,25 +1,65 @@
 // The prompts the runner sends for each operation, and parsing of the metadata answer.
 import { METADATA_MARKER, Metadata } from "./protocol.ts";
-import type { Operation } from "./protocol.ts";
+import type { MetadataContext, RunRequest } from "./protocol.ts";
 
-export function buildPrompt(operation: Operation, prompt: string): string {
-  switch (operation) {
+/** Delimiters of the previous documentation inside the metadata prompt (the model simulator reads them too). */
+export const PREVIOUS_DOCUMENTATION_OPEN = "<previous-documentation>";
+export const PREVIOUS_DOCUMENTATION_CLOSE = "</previous-documentation>";
+/** Heading of the changed-path list inside the metadata prompt; one `- <path>` line per path follows. */
+export const CHANGED_PATHS_HEADING = "Paths changed since then:";
+
+/**
+ * The line that opens a build or update prompt: it names the version the user sees, so a
+ * later request ("undo version 4") or a handoff written for a new session can point at it.
+ */
+export function versionLabel(versionNumber: number): string {
+  return `Request for version ${versionNumber}:`;
+}
+
+/** The version a line labels, or null when it is not a version label. */
+export function parseVersionLabel(line: string): number | null {
+  const match = /^Request for version (\d+):$/.exec(line.trim());
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext">): string {
+  switch (req.operation) {
     case "build":
     case "update":
-      return prompt;
+      return req.versionNumber === undefined ? req.prompt : `${versionLabel(req.versionNumber)}\n${req.prompt}`;
     case "compact":
       // The slash command is how Claude Code compacts a session in headless mode.
       return "/compact";
     case "metadata":
-      return metadataPrompt(prompt);
+      return metadataPrompt(req.prompt, req.metadataContext);
   }
 }
 
-function metadataPrompt(guidance: string): string {
+function contextLines(context: MetadataContext): string[] {
+  const changed = context.changedPaths.length === 0 ? ["(none)"] : context.changedPaths.map((p) => `- ${p}`);
+  if (context.previousDocumentation === null) {
+    return [
+      "There is no documentation yet: write it. Use what this conversation already shows; read only the files you need and have not seen.",
+      CHANGED_PATHS_HEADING,
+      ...changed,
+    ];
+  }
+  return [
+    "Below is the project's documentation as of its previous version. Update it rather than writing it again: keep what is still true and change what the changed paths require. Read a changed file only if its current content is not already in this conversation; do not read unchanged files.",
+    CHANGED_PATHS_HEADING,
+    ...changed,
+    PREVIOUS_DOCUMENTATION_OPEN,
+    context.previousDocumentation,
+    PREVIOUS_DOCUMENTATION_CLOSE,
+  ];
+}
+
+function metadataPrompt(guidance: string, context: MetadataContext | null): string {
   const lines = [
     METADATA_MARKER,
     "Review the project in the working directory and the work done in this conversation.",
     "Do not create, edit or delete any file.",
+    ...(context === null ? [] : contextLines(context)),
     "Reply with a single JSON object and nothing else (no prose, no code fence), shaped exactly like:",
     '{"recommendations": ["<short, actionable next step>", "..."], "documentation": "<Markdown documentation of the project: purpose, structure, how to use it>"}',
   ];

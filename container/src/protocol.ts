@@ -18,6 +18,20 @@ export type Operation = z.infer<typeof Operation>;
 
 // ---------- POST /v1/runs ----------
 
+/** Bounds of the metadata context; the Durable Object sends null rather than cut it. */
+export const MAX_PREVIOUS_DOCUMENTATION_CHARS = 100_000;
+export const MAX_CHANGED_PATHS = 1000;
+
+/**
+ * What the metadata step builds on: the documentation of the latest documented version (null
+ * when there is none yet) and the workspace paths added, modified or removed since then.
+ */
+export const MetadataContext = z.object({
+  previousDocumentation: z.string().max(MAX_PREVIOUS_DOCUMENTATION_CHARS).nullable(),
+  changedPaths: z.array(z.string().min(1).max(4096)).max(MAX_CHANGED_PATHS),
+});
+export type MetadataContext = z.infer<typeof MetadataContext>;
+
 export const RunRequest = z
   .object({
     runId: z.string().min(1).max(128),
@@ -26,6 +40,10 @@ export const RunRequest = z
     prompt: z.string().max(200_000).default(""),
     resumeSessionId: SessionId.nullable().default(null),
     forkSession: z.boolean().default(true),
+    /** The version the user sees; build and update prompts are labelled with it. */
+    versionNumber: z.number().int().positive().optional(),
+    /** Metadata only: documentation to update instead of writing it from scratch. */
+    metadataContext: MetadataContext.nullable().default(null),
   })
   .superRefine((req, ctx) => {
     // Rules that the shape alone cannot express; both sides reject these with bad_request.

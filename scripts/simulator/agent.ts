@@ -1,12 +1,13 @@
-// The deterministic coding "model": carries out instructions with Claude Code's file tools.
-// Written as a generator that yields batches of tool calls and receives their outcomes; the
-// server is stateless, so every request replays the current turn's recorded calls and
-// results through a fresh generator and answers with whatever it yields next.
+// The deterministic coding "model": carries out a request's edits with Claude Code's file tools.
+// Written as a generator that yields batches of tool calls (one response each) and receives
+// their outcomes; the server is stateless, so every request replays the current turn's
+// recorded calls and results through a fresh generator and answers with whatever it yields next.
 import type { ToolExchange } from "./conversation.ts";
-import type { Instruction } from "./instructions.ts";
-import { applyExchange, displayPath, filesUnder, resolvePath } from "./knowledge.ts";
+import { applyExchange, displayPath, filesUnder, listedPaths, resolvePath } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
+import type { Edit, Resolved } from "./resolve.ts";
 import { scaffoldContent, scaffoldFileName } from "./scaffold.ts";
+import { tokensForChars } from "./tokens.ts";
 
 export interface ToolCall {
   name: string;
@@ -19,10 +20,14 @@ export interface ToolOutcome {
 }
 
 /** Yields tool-call batches, receives their outcomes, returns report lines for the final answer. */
-type Step<T> = Generator<ToolCall[], T, ToolOutcome[]>;
+export type Step<T> = Generator<ToolCall[], T, ToolOutcome[]>;
 
-/** Independent calls (Reads, Writes, Edits of different files) go out up to this many per response. */
-export const MAX_PARALLEL_CALLS = 4;
+/**
+ * Independent calls go out together in one response; a response carries at most this many
+ * tokens of tool input (about 32 KB of file content to write), so writing many files takes
+ * several responses while Reads, Globs and small Edits all go out at once. No count cap.
+ */
+export const RESPONSE_OUTPUT_BUDGET_TOKENS = 8192;
 
 /** Claude Code's refusals to write a file the conversation has not read (or that changed since). */
 const NEEDS_READ = /has not been read yet|modified since|Read it first/i;
@@ -44,10 +49,31 @@ function firstLine(text: string): string {
   return (text.replace(/<\/?tool_use_error>/g, "").split("\n")[0] ?? "").slice(0, 200);
 }
 
-function* batched(calls: readonly ToolCall[]): Step<ToolOutcome[]> {
+function callTokens(call: ToolCall): number {
+  return tokensForChars(call.name.length + JSON.stringify(call.input).length);
+}
+
+/** Groups independent calls into responses within the output budget (at least one call each). */
+export function responses(calls: readonly ToolCall[]): ToolCall[][] {
+  const out: ToolCall[][] = [];
+  let tokens = 0;
+  for (const call of calls) {
+    const cost = callTokens(call);
+    const current = out.at(-1);
+    if (current === undefined || tokens + cost > RESPONSE_OUTPUT_BUDGET_TOKENS) {
+      out.push([call]);
+      tokens = cost;
+    } else {
+      current.push(call);
+      tokens += cost;
+    }
+  }
+  return out;
+}
+
+export function* batched(calls: readonly ToolCall[]): Step<ToolOutcome[]> {
   const outcomes: ToolOutcome[] = [];
-  for (let i = 0; i < calls.length; i += MAX_PARALLEL_CALLS) {
-    const batch = calls.slice(i, i + MAX_PARALLEL_CALLS);
+  for (const batch of responses(calls)) {
     const results = yield batch;
     batch.forEach((_, j) => outcomes.push(results[j] ?? { text: "no result", isError: true }));
   }
@@ -70,6 +96,21 @@ export function uniqueTail(content: string): string {
   return content;
 }
 
+/** An Edit that removes the last occurrence of `text`: the occurrence widened by whole lines until it is unique. */
+export function removalEdit(content: string, text: string): { oldString: string; newString: string } | null {
+  const at = content.lastIndexOf(text);
+  if (at === -1 || text === "") return null;
+  let start = at;
+  let end = at + text.length;
+  while (content.split(content.slice(start, end)).length !== 2) {
+    if (start > 0) start = content.lastIndexOf("\n", start - 2) + 1;
+    else if (end < content.length) end = Math.max(end + 1, content.indexOf("\n", end) + 1 || content.length);
+    else break;
+  }
+  const window = content.slice(start, end);
+  return { oldString: window, newString: window.slice(0, at - start) + window.slice(at - start + text.length) };
+}
+
 /** Lists a directory with Glob, or `find` through Bash where Glob is not offered. */
 function listingCall(tools: ReadonlySet<string>, dir: string, description: string): ToolCall | null {
   if (tools.has("Glob")) return { name: "Glob", input: { pattern: "**/*", path: dir } };
@@ -77,11 +118,26 @@ function listingCall(tools: ReadonlySet<string>, dir: string, description: strin
   return { name: "Bash", input: { command: `find '${dir.replace(/'/g, "'\\''")}' -type f | sort`, description } };
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Files that contain `text`: Grep (or `grep -rlF` through Bash) over a directory. */
+function searchCall(tools: ReadonlySet<string>, dir: string, text: string): ToolCall | null {
+  if (tools.has("Grep")) return { name: "Grep", input: { pattern: escapeRegExp(text), path: dir, output_mode: "files_with_matches" } };
+  if (!tools.has("Bash")) return null;
+  const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+  return { name: "Bash", input: { command: `grep -rlF -- ${quote(text)} ${quote(dir)}`, description: `Find files containing ${text}` } };
+}
+
 function appendCall(path: string, content: string, text: string): ToolCall {
   if (content.trim() === "") return write(path, text);
   const anchor = uniqueTail(content);
   return edit(path, anchor, `${anchor}${anchor.endsWith("\n") ? "" : "\n"}${text}`, false);
 }
+
+/** How one file is changed, given its current content: a tool call, or null when there is nothing to do. */
+type FileChange = (path: string, content: string) => ToolCall | null;
 
 class Agent {
   readonly #env: AgentEnv;
@@ -142,22 +198,46 @@ class Agent {
     return outcome.isError ? `could not append to ${this.rel(path)}: ${firstLine(outcome.text)}` : `appended to ${this.rel(path)}`;
   }
 
-  *replace(path: string, search: string, replacement: string): Step<string> {
-    if (search === replacement) return `nothing to change in ${this.rel(path)}`;
+  /** Content that contains `text`, re-reading once when what the conversation remembers may be stale. */
+  *containing(path: string, text: string): Step<string | null> {
     let content = yield* this.known(path);
-    if (content !== null && !content.includes(search) && !this.#fresh.has(path)) {
-      // What the conversation remembers may be stale: look at the file again.
+    if (content !== null && !content.includes(text) && !this.#fresh.has(path)) {
       yield* this.readFiles([path], true);
       content = this.#env.k.contents.get(path) ?? null;
     }
+    return content;
+  }
+
+  /** One Edit, retried once after a fresh Read when Claude Code refuses it. */
+  *editOnce(path: string, change: FileChange): Step<ToolOutcome | null> {
+    const call = change(path, this.#env.k.contents.get(path) ?? "");
+    if (call === null) return null;
+    const outcome = yield* one(call);
+    if (!outcome.isError || this.#fresh.has(path)) return outcome;
+    yield* this.readFiles([path], true);
+    const retry = change(path, this.#env.k.contents.get(path) ?? "");
+    return retry === null ? outcome : yield* one(retry);
+  }
+
+  *replace(path: string, search: string, replacement: string): Step<string> {
+    if (search === replacement) return `nothing to change in ${this.rel(path)}`;
+    const content = yield* this.containing(path, search);
     if (content === null) return `could not replace in ${this.rel(path)}: file not found`;
     if (!content.includes(search)) return `could not replace in ${this.rel(path)}: text not found`;
-    let outcome = yield* one(edit(path, search, replacement, true));
-    if (outcome.isError && !this.#fresh.has(path)) {
-      yield* this.readFiles([path], true);
-      outcome = yield* one(edit(path, search, replacement, true));
-    }
-    return outcome.isError ? `could not replace in ${this.rel(path)}: ${firstLine(outcome.text)}` : `replaced text in ${this.rel(path)}`;
+    const outcome = yield* this.editOnce(path, (p, c) => (c.includes(search) ? edit(p, search, replacement, true) : null));
+    return outcome === null || outcome.isError ? `could not replace in ${this.rel(path)}: ${firstLine(outcome?.text ?? "text not found")}` : `replaced text in ${this.rel(path)}`;
+  }
+
+  *removeText(path: string, text: string): Step<string> {
+    const content = yield* this.containing(path, text);
+    if (content === null) return `could not undo in ${this.rel(path)}: file not found`;
+    const removal: FileChange = (p, c) => {
+      const r = removalEdit(c, text);
+      return r === null ? null : edit(p, r.oldString, r.newString, false);
+    };
+    const outcome = yield* this.editOnce(path, removal);
+    if (outcome === null) return `could not undo in ${this.rel(path)}: the added text is no longer there`;
+    return outcome.isError ? `could not undo in ${this.rel(path)}: ${firstLine(outcome.text)}` : `removed the added text from ${this.rel(path)}`;
   }
 
   *scaffold(dir: string, count: number): Step<string> {
@@ -173,42 +253,80 @@ class Agent {
     return `scaffolded ${count - failed} of ${count} files under ${this.rel(dir)}`;
   }
 
-  /** Files under a directory: from context when known, else listed with Glob (or `find` through Bash). */
+  /** Files under a directory, listed with Glob (or `find` through Bash): context may not know them all. */
   *listFiles(dir: string): Step<string[]> {
-    const known = filesUnder(this.#env.k, dir);
-    if (known.length > 0) return known;
     const listing = listingCall(this.#env.tools, dir, `List files under ${this.rel(dir)}`);
-    if (listing !== null) yield* one(listing);
-    return filesUnder(this.#env.k, dir);
+    if (listing === null) return filesUnder(this.#env.k, dir);
+    const outcome = yield* one(listing);
+    return outcome.isError ? filesUnder(this.#env.k, dir) : listedPaths(this.#env.k, outcome.text).filter((p) => p.startsWith(`${dir}/`));
+  }
+
+  /** The same change to several files: read those not in context, edit them together, retry refusals once. */
+  *changeFiles(files: readonly string[], change: FileChange): Step<number> {
+    yield* this.readFiles(files);
+    const planned = files.flatMap((p) => {
+      const call = this.#env.k.contents.has(p) ? change(p, this.#env.k.contents.get(p) ?? "") : null;
+      return call === null ? [] : [{ path: p, call }];
+    });
+    const outcomes = yield* batched(planned.map((c) => c.call));
+    const retry = planned.filter((_, i) => outcomes[i]?.isError === true).map((c) => c.path);
+    yield* this.readFiles(retry, true);
+    const again = retry.flatMap((p) => {
+      const call = change(p, this.#env.k.contents.get(p) ?? "");
+      return call === null ? [] : [call];
+    });
+    const retried = yield* batched(again);
+    return planned.length - retry.length + retried.filter((o) => !o.isError).length;
   }
 
   *appendAll(dir: string, text: string): Step<string> {
     const files = yield* this.listFiles(dir);
     if (files.length === 0) return `found no files under ${this.rel(dir)}`;
-    yield* this.readFiles(files);
-    const targets = files.filter((p) => this.#env.k.contents.has(p));
-    const outcomes = yield* batched(targets.map((p) => appendCall(p, this.#env.k.contents.get(p) ?? "", text)));
-    const retry = targets.filter((_, i) => outcomes[i]?.isError === true);
-    yield* this.readFiles(retry, true);
-    const retried = yield* batched(retry.map((p) => appendCall(p, this.#env.k.contents.get(p) ?? "", text)));
-    const failed = files.length - targets.length + retried.filter((o) => o.isError).length;
-    return `appended to ${files.length - failed} of ${files.length} files under ${this.rel(dir)}`;
+    const done = yield* this.changeFiles(files, (p, c) => appendCall(p, c, text));
+    return `appended to ${done} of ${files.length} files under ${this.rel(dir)}`;
   }
 
-  *run(instruction: Instruction): Step<string> {
-    switch (instruction.op) {
+  *removeTextUnder(dir: string, text: string): Step<string> {
+    const files = yield* this.listFiles(dir);
+    const done = yield* this.changeFiles(files, (p, c) => {
+      const r = removalEdit(c, text);
+      return r === null ? null : edit(p, r.oldString, r.newString, false);
+    });
+    return `removed the added text from ${done} files under ${this.rel(dir)}`;
+  }
+
+  /** A rename across the workspace: Grep for the text, then replace it in every file that has it. */
+  *replaceEverywhere(search: string, replacement: string): Step<string> {
+    const cwd = this.#env.k.cwd;
+    const call = cwd === null ? null : searchCall(this.#env.tools, cwd, search);
+    if (call === null) return `could not rename ${search}: no search tool is available`;
+    const outcome = yield* one(call);
+    const files = outcome.isError ? [] : listedPaths(this.#env.k, outcome.text);
+    if (files.length === 0) return `found no file containing ${search}`;
+    const done = yield* this.changeFiles(files, (p, c) => (c.includes(search) ? edit(p, search, replacement, true) : null));
+    return `renamed ${search} to ${replacement} in ${done} of ${files.length} files`;
+  }
+
+  *run(step: Edit): Step<string> {
+    switch (step.op) {
       case "create":
-        return this.missingTools("Write", "Read") ?? (yield* this.create(this.abs(instruction.path), instruction.content));
+        return this.missingTools("Write", "Read") ?? (yield* this.create(this.abs(step.path), step.content));
       case "append":
-        return this.missingTools("Edit", "Read", "Write") ?? (yield* this.append(this.abs(instruction.path), instruction.text));
+        return this.missingTools("Edit", "Read", "Write") ?? (yield* this.append(this.abs(step.path), step.text));
       case "appendAll":
-        return this.missingTools("Edit", "Read") ?? (yield* this.appendAll(this.abs(instruction.dir), instruction.text));
+        return this.missingTools("Edit", "Read") ?? (yield* this.appendAll(this.abs(step.dir), step.text));
       case "replace":
-        return this.missingTools("Edit", "Read") ?? (yield* this.replace(this.abs(instruction.path), instruction.search, instruction.replacement));
+        return this.missingTools("Edit", "Read") ?? (yield* this.replace(this.abs(step.path), step.search, step.replacement));
+      case "removeText":
+        return this.missingTools("Edit", "Read") ?? (yield* this.removeText(this.abs(step.path), step.text));
+      case "removeTextUnder":
+        return this.missingTools("Edit", "Read") ?? (yield* this.removeTextUnder(this.abs(step.dir), step.text));
+      case "replaceEverywhere":
+        return this.missingTools("Edit", "Read") ?? (yield* this.replaceEverywhere(step.search, step.replacement));
       case "scaffold":
-        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(instruction.dir), instruction.count));
+        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(step.dir), step.count));
       case "read": {
-        const path = this.abs(instruction.path);
+        const path = this.abs(step.path);
         if (this.missingTools("Read") === null) yield* this.known(path);
         return this.#env.k.contents.has(path) ? `read ${this.rel(path)}` : `could not read ${this.rel(path)}`;
       }
@@ -216,34 +334,80 @@ class Agent {
   }
 }
 
-export function* runInstructions(instructions: readonly Instruction[], env: AgentEnv): Step<string[]> {
-  const agent = new Agent(env);
-  const report: string[] = [];
-  for (const instruction of instructions) report.push(yield* agent.run(instruction));
-  return report;
+/** The one file an edit touches; null for edits over a directory or the whole workspace. */
+function touchedFile(step: Edit): string | null {
+  return step.op === "create" || step.op === "append" || step.op === "replace" || step.op === "removeText" || step.op === "read" ? step.path : null;
 }
 
 /**
- * The metadata request: documenting the project needs every file's content, so the model
- * lists the workspace once and reads the files it does not already have in context. A
- * resumed session has most of them; a fresh one reads them all (same rule as for edits).
+ * Consecutive edits of different single files are independent: they run side by side, their
+ * calls sharing responses. An edit of a file already in the group, or one over a directory
+ * or the workspace, starts a new group (it depends on what came before).
  */
-export function* documentProject(env: AgentEnv): Step<string[]> {
-  const cwd = env.k.cwd;
-  if (cwd === null || !env.tools.has("Read")) return [];
-  const listing = listingCall(env.tools, cwd, "List the project's files");
-  if (listing !== null) yield* batched([listing]);
-  yield* new Agent(env).readFiles(filesUnder(env.k, cwd));
-  return [];
+function independentGroups(steps: readonly Edit[]): Edit[][] {
+  const groups: Edit[][] = [];
+  let files = new Set<string>();
+  for (const step of steps) {
+    const file = touchedFile(step);
+    const current = groups.at(-1);
+    if (current === undefined || file === null || files.has(file) || current.some((s) => touchedFile(s) === null)) {
+      groups.push([step]);
+      files = new Set(file === null ? [] : [file]);
+    } else {
+      current.push(step);
+      files.add(file);
+    }
+  }
+  return groups;
 }
 
-export type AgentStep = { kind: "calls"; calls: ToolCall[] } | { kind: "done"; report: string[] };
+/** Runs plans in lockstep: each response carries the next calls of every plan still working. */
+function* together<T>(plans: ReadonlyArray<Step<T>>): Step<T[]> {
+  let states = plans.map((p) => p.next([]));
+  while (states.some((s) => !s.done)) {
+    const pending = states.map((s) => (s.done ? [] : s.value));
+    const outcomes = yield* batched(pending.flat());
+    let offset = 0;
+    states = states.map((s, i) => {
+      if (s.done) return s;
+      const mine = outcomes.slice(offset, offset + (pending[i]?.length ?? 0));
+      offset += pending[i]?.length ?? 0;
+      return plans[i]?.next(mine) ?? s;
+    });
+  }
+  return states.flatMap((s) => (s.done ? [s.value] : []));
+}
+
+export function* runInstructions(steps: readonly Resolved[], env: AgentEnv): Step<string[]> {
+  const agent = new Agent(env);
+  const edits = steps.flatMap((s) => (s.op === "unresolved" ? [] : [s]));
+  const reports = new Map<Edit, string>();
+  for (const group of independentGroups(edits)) {
+    const done = yield* together(group.map((step) => agent.run(step)));
+    group.forEach((step, i) => reports.set(step, done[i] ?? ""));
+  }
+  return steps.map((s) => (s.op === "unresolved" ? s.report : (reports.get(s) ?? "")));
+}
+
+/** Reads the files it lacks among `paths`, as one batch. */
+export function* readMissing(paths: readonly string[], env: AgentEnv): Step<void> {
+  yield* new Agent(env).readFiles(paths);
+}
+
+/** Lists the workspace (Glob, or `find` through Bash); the listing lands in the knowledge. */
+export function* listWorkspace(env: AgentEnv): Step<string[]> {
+  const cwd = env.k.cwd;
+  if (cwd === null) return [];
+  return yield* new Agent(env).listFiles(cwd);
+}
+
+export type AgentStep<T> = { kind: "calls"; calls: ToolCall[] } | { kind: "done"; value: T };
 
 /**
  * Feeds the calls already made in this turn (and their results) back into the plan, updating
  * the knowledge as they are consumed, and returns what the model does next.
  */
-export function replay(plan: Step<string[]>, recorded: readonly ToolExchange[], k: Knowledge): AgentStep {
+export function replay<T>(plan: Step<T>, recorded: readonly ToolExchange[], k: Knowledge): AgentStep<T> {
   let step = plan.next([]);
   let position = 0;
   while (!step.done) {
@@ -258,5 +422,5 @@ export function replay(plan: Step<string[]>, recorded: readonly ToolExchange[], 
     position += batch.length;
     step = plan.next(outcomes);
   }
-  return { kind: "done", report: step.value };
+  return { kind: "done", value: step.value };
 }

@@ -2,6 +2,7 @@
 // breakpoint; the prefix up to a breakpoint is written to the cache; a later request reads
 // the longest cached prefix found at a breakpoint or up to LOOKBACK_BLOCKS blocks before one.
 // Entries live 5 minutes (or 1 hour with ttl "1h") and every hit refreshes them.
+import { findModel } from "../../src/models/table.ts";
 import type { Segment } from "./tokens.ts";
 
 export const LOOKBACK_BLOCKS = 20;
@@ -14,11 +15,11 @@ export interface CacheOutcome {
   uncachedTokens: number;
 }
 
-/** Smallest cacheable prefix per model, from the API docs; shorter prefixes are never cached. */
+/** Smallest cacheable prefix of a model the simulator answers (src/models/table.ts); shorter prefixes are never cached. */
 export function minCacheableTokens(model: string): number {
-  if (/haiku-4|opus-4-[5-9]|opus-[5-9]/.test(model)) return 4096;
-  if (/haiku/.test(model)) return 2048;
-  return 1024;
+  const spec = findModel(model);
+  if (spec === null) throw new Error(`model ${model} is not in src/models/table.ts`);
+  return spec.minCacheableTokens;
 }
 
 export class PromptCache {

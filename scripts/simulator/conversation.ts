@@ -1,8 +1,8 @@
 // Reading a Claude Code conversation: user prompts (without the <system-reminder> blocks the
 // engine injects), the working directory, the request kind, and tool call/result pairs.
+import { METADATA_MARKER } from "../../container/src/protocol.ts";
 import type { Message, RequestKind, SimRequest, ToolResultBlock, ToolUseBlock } from "./types.ts";
 
-export const METADATA_MARKER = "SESSION_CHAIN_METADATA_REQUEST";
 /** Claude Code's /compact prompt (2.1.x) and its retry addendum. */
 const COMPACTION_PROMPT = /create a detailed summary of the conversation so far|Please provide your summary based on the conversation so far/i;
 /** First words of the user message Claude Code puts in place of a compacted history. */

@@ -1,12 +1,17 @@
 // The instruction language the simulated model understands (docs/simulator.md): one
-// instruction per line of the latest user prompt; other lines are prose and ignored.
+// instruction per line of the current request; other lines are prose and ignored. The last
+// three forms refer to earlier requests and are carried out only with them in context
+// (resolve.ts).
 export type Instruction =
   | { op: "create"; path: string; content: string }
   | { op: "append"; path: string; text: string }
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
   | { op: "scaffold"; count: number; dir: string }
-  | { op: "read"; path: string };
+  | { op: "read"; path: string }
+  | { op: "undo"; version: number }
+  | { op: "repeatEdit"; from: string; to: string }
+  | { op: "renameAdded"; name: string };
 
 export const MAX_SCAFFOLD_FILES = 500;
 
@@ -44,6 +49,19 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
   (line) => {
     const m = /^read\s+(\S+)$/i.exec(line);
     return m ? { op: "read", path: m[1] ?? "" } : null;
+  },
+  (line) => {
+    const m = /^undo (?:the changes? (?:of|from|made (?:in|by)) )?version\s+(\d+)\.?$/i.exec(line);
+    const version = Number(m?.[1]);
+    return m && version >= 1 ? { op: "undo", version } : null;
+  },
+  (line) => {
+    const m = /^make the same edit you made to\s+(\S+)\s+in\s+(\S+?)\.?$/i.exec(line);
+    return m ? { op: "repeatEdit", from: m[1] ?? "", to: m[2] ?? "" } : null;
+  },
+  (line) => {
+    const m = /^rename what you added last time to\s+([A-Za-z_$][\w$]*)\.?$/i.exec(line);
+    return m ? { op: "renameAdded", name: m[1] ?? "" } : null;
   },
 ];
 

@@ -14,11 +14,13 @@ export interface Knowledge {
   contents: Map<string, string>;
   /** Paths known to exist (content may be unknown, e.g. from a listing). */
   existing: Set<string>;
+  /** Paths a Read reported as missing. */
+  gone: Set<string>;
   actions: Map<string, Set<FileAction>>;
 }
 
 export function emptyKnowledge(cwd: string | null): Knowledge {
-  return { cwd, contents: new Map(), existing: new Set(), actions: new Map() };
+  return { cwd, contents: new Map(), existing: new Set(), gone: new Set(), actions: new Map() };
 }
 
 export function resolvePath(cwd: string | null, path: string): string {
@@ -56,15 +58,29 @@ function note(k: Knowledge, path: string, action: FileAction): void {
 function learnContent(k: Knowledge, path: string, content: string): void {
   k.contents.set(path, content);
   k.existing.add(path);
+  k.gone.delete(path);
+}
+
+/**
+ * The paths a listing or search names, one per line (Glob, Grep in files_with_matches mode,
+ * `find`, `grep -l`): lines that are paths, without headers such as "Found 3 files".
+ */
+export function listedPaths(k: Knowledge, output: string): string[] {
+  return stripReminders(output)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("/") || (line !== "" && !/\s/.test(line) && !/^\(/.test(line)))
+    .map((line) => resolvePath(k.cwd, line));
 }
 
 function learnListing(k: Knowledge, output: string): void {
-  for (const line of stripReminders(output).split("\n")) {
-    const p = line.trim();
-    if (p === "" || /^No files found/i.test(p)) continue;
-    k.existing.add(resolvePath(k.cwd, p));
+  for (const path of listedPaths(k, output)) {
+    k.existing.add(path);
+    k.gone.delete(path);
   }
 }
+
+const LISTING_COMMAND = /^\s*(?:find|grep)\s/;
 
 function stringField(input: Record<string, unknown>, field: string): string | null {
   const value = input[field];
@@ -80,6 +96,7 @@ export function applyExchange(k: Knowledge, call: ToolUseBlock, result: ToolResu
     if (call.name === "Read" && path !== null && /does not exist/i.test(result.text)) {
       k.contents.delete(path);
       k.existing.delete(path);
+      k.gone.add(path);
     }
     return;
   }
@@ -101,7 +118,7 @@ export function applyExchange(k: Knowledge, call: ToolUseBlock, result: ToolResu
     else learnContent(k, path, call.input["replace_all"] === true ? before.split(oldString).join(newString) : before.replace(oldString, () => newString));
     k.existing.add(path);
     note(k, path, "edited");
-  } else if (call.name === "Glob" || (call.name === "Bash" && /^\s*find\s/.test(stringField(call.input, "command") ?? ""))) {
+  } else if (call.name === "Glob" || call.name === "Grep" || (call.name === "Bash" && LISTING_COMMAND.test(stringField(call.input, "command") ?? ""))) {
     learnListing(k, result.text);
   }
 }

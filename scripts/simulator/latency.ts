@@ -41,8 +41,8 @@ export function latencyFromEnv(env: Readonly<Record<string, string | undefined>>
 
 /** Modelled (unscaled) time to first token. Cache writes are processed like uncached input. */
 export function ttftMs(cfg: LatencyConfig, usage: Usage): number {
-  const uncached = usage.input_tokens + usage.cache_creation_input_tokens;
-  return cfg.ttftBaseMs + uncached * cfg.msPerUncachedToken + usage.cache_read_input_tokens * cfg.msPerCachedToken;
+  const uncached = usage.input_tokens + (usage.cache_creation_input_tokens ?? 0);
+  return cfg.ttftBaseMs + uncached * cfg.msPerUncachedToken + (usage.cache_read_input_tokens ?? 0) * cfg.msPerCachedToken;
 }
 
 /** Modelled (unscaled) time to stream the output after the first token. */

@@ -21,6 +21,8 @@ export interface RequestLogEntry {
   status: number;
   fault: { status: number; midStream: boolean } | null;
   messageCount: number;
+  /** Names of the tools the request advertised. */
+  tools: string[];
   /** Every user prompt text in `messages`, oldest first (system reminders removed, 300 chars max each). */
   userPrompts: string[];
   /** tool_result blocks answering the model's calls since the latest prompt. */
@@ -29,6 +31,10 @@ export interface RequestLogEntry {
   filesInContext: number;
   /** Tool calls in this response. */
   toolCalls: LoggedToolCall[];
+  /** TTL of every cache_control breakpoint the request carried, in prompt order. */
+  cacheTtls: Array<"5m" | "1h">;
+  /** Output tokens spent thinking (included in usage.output_tokens). */
+  thinkingTokens: number;
   stopReason: StopReason | null;
   usage: Usage | null;
   costUsd: number;

@@ -1,10 +1,13 @@
 // POST /v1/messages and /v1/messages/count_tokens: parse, maybe fail (injected fault), ask
 // the model, price the prompt against the cache, log, and answer (SSE or JSON) on the
-// modelled schedule.
+// modelled schedule. Only models of the product's model table are answered, as the API
+// answers only models it serves.
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
+import type { MessageTokensCount } from "@anthropic-ai/sdk/resources/messages";
+import { findModel } from "../../src/models/table.ts";
 import type { PromptCache } from "./cache.ts";
 import { classify, userPrompts } from "./conversation.ts";
 import type { FaultQueue } from "./faults.ts";
@@ -34,13 +37,19 @@ export interface MessagesDeps {
 const PROMPT_PREVIEW_CHARS = 300;
 
 function parseBody(res: ServerResponse, body: string): SimRequest | null {
+  let sim: SimRequest;
   try {
-    return parseRequest(JSON.parse(body));
+    sim = parseRequest(JSON.parse(body));
   } catch (error) {
     const message = error instanceof BadRequest ? error.message : "body: invalid JSON";
     sendError(res, 400, message);
     return null;
   }
+  if (findModel(sim.model) === null) {
+    sendError(res, 404, `model: ${sim.model}`);
+    return null;
+  }
+  return sim;
 }
 
 function target(block: OutBlock): LoggedToolCall | null {
@@ -52,12 +61,16 @@ function target(block: OutBlock): LoggedToolCall | null {
 
 export function handleCountTokens(res: ServerResponse, body: string): void {
   const sim = parseBody(res, body);
-  if (sim !== null) sendJson(res, 200, { input_tokens: totalTokens(segmentsOf(sim)) });
+  if (sim === null) return;
+  const count: MessageTokensCount = { input_tokens: totalTokens(segmentsOf(sim)) };
+  sendJson(res, 200, count);
 }
 
 /** A log entry for a request before it is answered (status 400 until known). */
 function newEntry(seq: number, path: string, sessionId: string | null, sim: SimRequest | null): RequestLogEntry {
   return {
+    cacheTtls: sim === null ? [] : segmentsOf(sim).flatMap((s) => (s.cache === null ? [] : [s.cache.ttl])),
+    thinkingTokens: 0,
     seq,
     time: new Date().toISOString(),
     path,
@@ -68,6 +81,7 @@ function newEntry(seq: number, path: string, sessionId: string | null, sim: SimR
     status: 400,
     fault: null,
     messageCount: sim?.messages.length ?? 0,
+    tools: sim?.tools.map((t) => t.name) ?? [],
     userPrompts: sim === null ? [] : userPrompts(sim.messages).map((p) => p.text.slice(0, PROMPT_PREVIEW_CHARS)),
     toolResults: 0,
     filesInContext: 0,
@@ -106,16 +120,21 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   const hashes = prefixHashes(sim.model, segments);
   const requestKey = hashes.at(-1) ?? sim.model;
   const reply = respond(sim, kind, deps.seed, requestKey);
-  const output = outputTokens(reply.blocks);
+  const output = outputTokens(reply.blocks) + reply.thinkingTokens;
   const scale = deps.latency.scale;
   const msPerOutputToken = deps.latency.outputTokensPerSecond > 0 ? (1000 / deps.latency.outputTokensPerSecond) * scale : 0;
+  const thinkingMs = outputMs(deps.latency, reply.thinkingTokens);
   const emptyUsage: Usage = {
     input_tokens: totalTokens(segments),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: 0,
     output_tokens: output,
+    output_tokens_details: { thinking_tokens: reply.thinkingTokens },
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    inference_geo: null,
+    server_tool_use: null,
     service_tier: "standard",
+    speed: null,
   };
   const msg: ReplyMessage = {
     id: `msg_sim_${createHash("sha256").update(`${deps.seed}:${requestKey}`).digest("hex").slice(0, 24)}`,
@@ -149,6 +168,7 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
     toolResults: reply.toolResults,
     filesInContext: reply.filesInContext,
     toolCalls: reply.blocks.flatMap((b) => target(b) ?? []),
+    thinkingTokens: reply.thinkingTokens,
     stopReason: reply.stopReason,
     usage,
     costUsd: costUsd(sim.model, usage),
@@ -156,7 +176,8 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
     durationMs: Math.round(duration),
   });
   if (sim.stream) {
-    await streamMessage(res, msg, { firstTokenMs: firstToken * scale, msPerOutputToken });
+    // Thinking happens before the first visible block streams.
+    await streamMessage(res, msg, { firstTokenMs: (firstToken + thinkingMs) * scale, msPerOutputToken });
   } else {
     await sleep(duration * scale);
     sendJson(res, 200, messageJson(msg));

@@ -1,6 +1,11 @@
 // Parses a Messages API request body into SimRequest. Lenient about what Claude Code adds
-// (thinking, metadata, context_management are ignored), strict about what the model needs.
+// (metadata, context_management are ignored), strict about what the model needs. Field names
+// are checked against the official SDK's request types, so a misspelt field fails to compile.
+import type { MessageCreateParamsBase, ThinkingConfigParam } from "@anthropic-ai/sdk/resources/messages";
 import type { Block, CacheControl, Message, Role, SimRequest, ToolDef } from "./types.ts";
+
+/** A request body before validation: the SDK's fields, values unknown. */
+type RawRequest = { [K in keyof MessageCreateParamsBase]?: unknown };
 
 export class BadRequest extends Error {}
 
@@ -80,27 +85,35 @@ function parseTools(tools: unknown): ToolDef[] {
 }
 
 /** Structured output (Claude Code's session-title request uses it). */
-function outputSchema(body: Record<string, unknown>): unknown {
-  const config = body["output_config"];
+function outputSchema(body: RawRequest): unknown {
+  const config = body.output_config;
   const format = isRecord(config) ? config["format"] : undefined;
   return isRecord(format) && format["type"] === "json_schema" ? (format["schema"] ?? null) : null;
 }
 
-export function parseRequest(body: unknown): SimRequest {
-  if (!isRecord(body)) throw new BadRequest("body: must be a JSON object");
-  const model = body["model"];
+/** Thinking is on unless absent or disabled (Claude Code sends `{type: "adaptive"}`). */
+function thinkingEnabled(body: RawRequest): boolean {
+  const kinds: ReadonlyArray<ThinkingConfigParam["type"]> = ["enabled", "adaptive"];
+  const thinking = body.thinking;
+  return isRecord(thinking) && kinds.some((k) => k === thinking["type"]);
+}
+
+export function parseRequest(json: unknown): SimRequest {
+  if (!isRecord(json)) throw new BadRequest("body: must be a JSON object");
+  const body: RawRequest = json;
+  const model = body.model;
   if (typeof model !== "string" || model === "") throw new BadRequest("model: field required");
-  const rawMessages = body["messages"];
+  const rawMessages = body.messages;
   if (!Array.isArray(rawMessages)) throw new BadRequest("messages: field required");
   const messages: Message[] = rawMessages.map((m, i) => {
     if (!isRecord(m)) throw new BadRequest(`messages[${i}]: must be an object`);
     return { role: parseRole(m["role"], `messages[${i}]`), blocks: parseContent(m["content"], `messages[${i}]`) };
   });
-  const rawSystem = body["system"];
+  const rawSystem = body.system;
   // Claude Code's first system block is billing attribution ("x-anthropic-billing-header: cc_version=…"),
   // which varies per session; the API consumes it as a header, so it is neither prompt nor cache key.
   const system = (rawSystem === undefined ? [] : parseContent(rawSystem, "system")).filter(
     (b) => !(b.kind === "text" && b.text.startsWith(BILLING_HEADER_PREFIX)),
   );
-  return { model, stream: body["stream"] === true, system, messages, tools: parseTools(body["tools"]), outputSchema: outputSchema(body) };
+  return { model, stream: body.stream === true, system, messages, tools: parseTools(body.tools), outputSchema: outputSchema(body), thinking: thinkingEnabled(body) };
 }

@@ -1,10 +1,13 @@
-// Messages API response encodings: the event stream Claude Code consumes (message_start,
-// content blocks with text_delta / input_json_delta, message_delta, message_stop) and the
-// plain JSON message for non-streaming calls. Deltas are paced by the latency model.
+// Messages API response encodings, typed with the official SDK: the event stream Claude Code
+// consumes (message_start, content blocks with text_delta / input_json_delta,
+// message_delta, message_stop) and the plain JSON message for non-streaming calls. Deltas
+// are paced by the latency model.
 import type { ServerResponse } from "node:http";
+import type { Message, RawMessageStreamEvent, Usage } from "@anthropic-ai/sdk/resources/messages";
+import type { ErrorObject } from "@anthropic-ai/sdk/resources/shared";
 import { errorBody } from "./errors.ts";
 import { sleep } from "./latency.ts";
-import type { OutBlock, StopReason, Usage } from "./types.ts";
+import type { OutBlock, StopReason } from "./types.ts";
 
 export interface ReplyMessage {
   id: string;
@@ -21,10 +24,13 @@ export interface Pacing {
   msPerOutputToken: number;
 }
 
+/** Events the stream carries besides the SDK's RawMessageStreamEvent: keep-alives and errors. */
+type StreamEvent = RawMessageStreamEvent | { type: "ping" } | { type: "error"; error: ErrorObject };
+
 /** Characters per streamed delta, roughly what the real API sends for code. */
 const CHUNK_CHARS = 64;
 
-export function messageJson(msg: ReplyMessage): Record<string, unknown> {
+export function messageJson(msg: ReplyMessage): Message {
   return {
     id: msg.id,
     type: "message",
@@ -33,12 +39,15 @@ export function messageJson(msg: ReplyMessage): Record<string, unknown> {
     content: msg.blocks,
     stop_reason: msg.stopReason,
     stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
     usage: msg.usage,
   };
 }
 
-function writeEvent(res: ServerResponse, type: string, data: Record<string, unknown>): void {
-  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+function writeEvent(res: ServerResponse, event: StreamEvent): void {
+  res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
 }
 
 function chunks(text: string): string[] {
@@ -49,9 +58,10 @@ function chunks(text: string): string[] {
 
 function startStream(res: ServerResponse, msg: ReplyMessage): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "request-id": `req_${msg.id}` });
-  const startUsage = { ...msg.usage, output_tokens: 1 };
-  writeEvent(res, "message_start", { message: { ...messageJson(msg), content: [], stop_reason: null, usage: startUsage } });
-  writeEvent(res, "ping", {});
+  // As the API does: message_start has the prompt's usage and a placeholder output count.
+  const usage: Usage = { ...msg.usage, output_tokens: 1, output_tokens_details: null };
+  writeEvent(res, { type: "message_start", message: { ...messageJson(msg), content: [], stop_reason: null, usage } });
+  writeEvent(res, { type: "ping" });
 }
 
 export async function streamMessage(res: ServerResponse, msg: ReplyMessage, pacing: Pacing): Promise<void> {
@@ -59,19 +69,23 @@ export async function streamMessage(res: ServerResponse, msg: ReplyMessage, paci
   startStream(res, msg);
   for (const [index, block] of msg.blocks.entries()) {
     if (res.destroyed) return;
-    const isText = block.type === "text";
-    const body = isText ? block.text : JSON.stringify(block.input);
-    writeEvent(res, "content_block_start", { index, content_block: isText ? { type: "text", text: "" } : { ...block, input: {} } });
+    const body = block.type === "text" ? block.text : JSON.stringify(block.input);
+    writeEvent(res, { type: "content_block_start", index, content_block: block.type === "text" ? { ...block, text: "" } : { ...block, input: {} } });
     for (const piece of chunks(body)) {
       await sleep((piece.length / 4) * pacing.msPerOutputToken);
       if (res.destroyed) return;
-      const delta = isText ? { type: "text_delta", text: piece } : { type: "input_json_delta", partial_json: piece };
-      writeEvent(res, "content_block_delta", { index, delta });
+      const delta = block.type === "text" ? { type: "text_delta" as const, text: piece } : { type: "input_json_delta" as const, partial_json: piece };
+      writeEvent(res, { type: "content_block_delta", index, delta });
     }
-    writeEvent(res, "content_block_stop", { index });
+    writeEvent(res, { type: "content_block_stop", index });
   }
-  writeEvent(res, "message_delta", { delta: { stop_reason: msg.stopReason, stop_sequence: null }, usage: msg.usage });
-  writeEvent(res, "message_stop", {});
+  const { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens_details, server_tool_use } = msg.usage;
+  writeEvent(res, {
+    type: "message_delta",
+    delta: { stop_reason: msg.stopReason, stop_sequence: null, stop_details: null, container: null },
+    usage: { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens_details, server_tool_use },
+  });
+  writeEvent(res, { type: "message_stop" });
   res.end();
 }
 
@@ -79,7 +93,6 @@ export async function streamMessage(res: ServerResponse, msg: ReplyMessage, paci
 export async function streamError(res: ServerResponse, msg: ReplyMessage, status: number, message: string | null, pacing: Pacing): Promise<void> {
   await sleep(pacing.firstTokenMs);
   startStream(res, msg);
-  const body = errorBody(status, message ?? undefined);
-  writeEvent(res, "error", { error: body.error });
+  writeEvent(res, { type: "error", error: errorBody(status, message ?? undefined).error });
   res.end();
 }

@@ -7,10 +7,11 @@ import { displayPath, lineCount } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
 import type { Message } from "./types.ts";
 
-const MAX_QUOTE = 300;
+/** Characters of each user message the summary quotes: whole requests, as Claude Code's /compact prompt asks ("all user messages"). */
+const MAX_QUOTE = 2000;
 
-/** User messages recorded by an earlier summary (compaction of a compacted session). */
-function earlierMessages(continuation: string): string[] {
+/** User messages quoted by a summary (section 6), e.g. in the message that continues a compacted session. */
+export function quotedUserMessages(continuation: string): string[] {
   const section = /6\. All user messages:\n([\s\S]*?)\n\s*7\./.exec(continuation)?.[1] ?? "";
   return section.split("\n").flatMap((line) => {
     const quoted = /^\s*- ("(?:[^"\\]|\\.)*")$/.exec(line)?.[1];
@@ -21,7 +22,7 @@ function earlierMessages(continuation: string): string[] {
 }
 
 function allUserMessages(prompts: readonly Prompt[]): string[] {
-  return prompts.flatMap((p) => (p.text.startsWith(CONTINUATION_PREFIX) ? earlierMessages(p.text) : [p.text.slice(0, MAX_QUOTE)]));
+  return prompts.flatMap((p) => (p.text.startsWith(CONTINUATION_PREFIX) ? quotedUserMessages(p.text) : [p.text.slice(0, MAX_QUOTE)]));
 }
 
 export function compactionSummary(messages: readonly Message[], k: Knowledge): string {

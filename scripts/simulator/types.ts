@@ -1,5 +1,10 @@
 // Shapes shared by the simulator's modules. Requests are parsed once (request.ts) into
-// these normalised forms so the rest of the code never touches untyped JSON.
+// these normalised forms so the rest of the code never touches untyped JSON. What goes back
+// on the wire (messages, content blocks, usage, stream events, errors, models) uses the
+// official SDK's types (@anthropic-ai/sdk), so the compiler holds the replies to the API.
+import type { StopReason as ApiStopReason, TextBlock as ApiTextBlock, ToolUseBlock as ApiToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+
+export type { Usage } from "@anthropic-ai/sdk/resources/messages";
 
 export interface CacheControl {
   ttl: "5m" | "1h";
@@ -62,22 +67,22 @@ export interface SimRequest {
   tools: ToolDef[];
   /** JSON schema the reply must follow (`output_config.format` of type json_schema), if any. */
   outputSchema: unknown;
+  /** Extended thinking enabled (`thinking` of type enabled or adaptive). */
+  thinking: boolean;
 }
 
-/** What the simulated model emits. */
-export type OutBlock =
-  | { type: "text"; text: string }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+/** What the simulated model emits: text, or tool calls with a known input object. */
+export type OutBlock = ApiTextBlock | (ApiToolUseBlock & { input: Record<string, unknown> });
 
-export type StopReason = "end_turn" | "tool_use";
+/** The stop reasons the simulated model produces. */
+export type StopReason = Extract<ApiStopReason, "end_turn" | "tool_use">;
 
-export interface Usage {
-  input_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-  output_tokens: number;
-  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
-  service_tier: "standard";
+export function textBlock(text: string): OutBlock {
+  return { type: "text", text, citations: null };
+}
+
+export function toolUseBlock(id: string, name: string, input: Record<string, unknown>): OutBlock {
+  return { type: "tool_use", id, name, input, caller: { type: "direct" } };
 }
 
 export type RequestKind = "turn" | "compaction" | "metadata" | "other";

@@ -5,6 +5,7 @@ import type { RunnerClient } from "../runner/client.ts";
 import type { ChainStore } from "./storage/chain.ts";
 import type { EventStore } from "./storage/events.ts";
 import type { JobRecord, JobStore } from "./storage/jobs.ts";
+import type { MemoryStore } from "./storage/memory.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
 
 /** Everything one job's pipeline works with; built by the DO for each job. */
@@ -18,6 +19,7 @@ export interface JobContext {
   jobs: JobStore;
   events: EventStore;
   outbox: OutboxStore;
+  memory: MemoryStore;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;
   /** Postgres says the session id was produced by this project (null: could not ask). */

@@ -4,6 +4,7 @@ import { audit, emit, warn } from "./context.ts";
 import { shouldCompact } from "./compaction.ts";
 import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
+import { metadataContext, rememberDocumentation, rememberFailure, rememberUpdate } from "./project-memory.ts";
 import { resetWorkspace, restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
 import { runStep } from "./step.ts";
 
@@ -74,6 +75,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
     const main = await runStep(ctx, mainOp, decision.resume ? decision.sessionId : null, job.prompt, true);
     if (!main.ok) {
       console.error(`job ${job.id} failed at ${mainOp}: ${main.code}: ${main.message}`);
+      rememberFailure(ctx);
       try {
         await resetWorkspace(ctx);
       } catch (err) {
@@ -84,14 +86,17 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
       return;
     }
     last = main.result;
+    rememberUpdate(ctx, main.result);
   }
 
   if (!job.doneSteps.includes("metadata")) {
     const head = ctx.chain.get().headSessionId;
     if (head !== null) {
-      const meta = await runStep(ctx, "metadata", head, "", false);
-      if (meta.ok) last = meta.result;
-      else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);
+      const meta = await runStep(ctx, "metadata", head, "", false, { metadataContext: metadataContext(ctx) });
+      if (meta.ok) {
+        last = meta.result;
+        rememberDocumentation(ctx, meta.result.metadata);
+      } else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);
     }
   }
 

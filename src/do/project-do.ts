@@ -17,6 +17,7 @@ import { ChainStore } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
 import type { JobRecord } from "./storage/jobs.ts";
+import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
 import { migrate } from "./storage/schema.ts";
@@ -45,6 +46,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly chain: ChainStore;
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
+  private readonly memory: MemoryStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -60,6 +62,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
+    this.memory = new MemoryStore(sql);
   }
 
   // ---- RPC ----
@@ -234,6 +237,7 @@ export class ProjectDO extends DurableObject<Env> {
       jobs: this.jobs,
       events: this.events,
       outbox: this.outbox,
+      memory: this.memory,
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {

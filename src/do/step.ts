@@ -1,5 +1,6 @@
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { callRunner } from "./call.ts";
+import type { RunExtras } from "./call.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
 import { recordStep } from "./record.ts";
@@ -50,7 +51,7 @@ function fellBack(ctx: JobContext, reason: string): void {
  * Runs one operation. A resume that cannot work falls back to a new session when
  * `allowFresh` (the build/update step); metadata and compaction only make sense resumed.
  */
-export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean): Promise<StepOutcome> {
+export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}): Promise<StepOutcome> {
   let sessionIn = resumeFrom;
   let hardFailures = 0;
   for (;;) {
@@ -65,7 +66,7 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     ctx.jobs.setStep(ctx.job.id, operation);
     emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
-    const outcome = await callRunner(ctx, operation, sessionIn, prompt);
+    const outcome = await callRunner(ctx, operation, sessionIn, prompt, extras);
     if (outcome.ok) {
       await recordStep(ctx, operation, sessionIn, outcome.result, generation);
       return { ok: true, result: outcome.result };

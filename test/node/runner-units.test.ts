@@ -5,7 +5,7 @@ import { classifyOutcome } from "../../container/src/classify.ts";
 import type { EngineOutcome } from "../../container/src/classify.ts";
 import { toolTarget } from "../../container/src/engine.ts";
 import { diffHashes, toFingerprint } from "../../container/src/fingerprint.ts";
-import { parseMetadata } from "../../container/src/prompts.ts";
+import { buildPrompt, parseMetadata, parseVersionLabel, versionLabel } from "../../container/src/prompts.ts";
 import { RunEvent, RunRequest } from "../../container/src/protocol.ts";
 import { decodeSnapshot, safeRelativePath } from "../../container/src/snapshot.ts";
 import { checkTranscript, readCostState } from "../../container/src/transcripts.ts";
@@ -155,6 +155,33 @@ describe("metadata parsing", () => {
   });
 });
 
+describe("prompts", () => {
+  const base = { prompt: "append to a.ts: x", metadataContext: null };
+
+  it("labels build and update prompts with the version the user sees", () => {
+    expect(buildPrompt({ ...base, operation: "update", versionNumber: 4 })).toBe("Request for version 4:\nappend to a.ts: x");
+    expect(buildPrompt({ ...base, operation: "build", versionNumber: undefined })).toBe("append to a.ts: x");
+    expect(parseVersionLabel(versionLabel(12))).toBe(12);
+    expect(parseVersionLabel("Request for version four:")).toBeNull();
+  });
+
+  it("hands the metadata step the previous documentation and the changed paths, or asks for new documentation", () => {
+    const update = buildPrompt({
+      operation: "metadata",
+      prompt: "",
+      versionNumber: 5,
+      metadataContext: { previousDocumentation: "# App\n- `a.ts`", changedPaths: ["a.ts", "b.ts"] },
+    });
+    expect(update).toMatch(/^SESSION_CHAIN_METADATA_REQUEST\n/);
+    expect(update).toContain("Update it rather than writing it again");
+    expect(update).toContain("Paths changed since then:\n- a.ts\n- b.ts\n<previous-documentation>\n# App\n- `a.ts`\n</previous-documentation>");
+    const first = buildPrompt({ operation: "metadata", prompt: "", versionNumber: 1, metadataContext: { previousDocumentation: null, changedPaths: [] } });
+    expect(first).toContain("There is no documentation yet");
+    expect(first).not.toContain("<previous-documentation>");
+    expect(buildPrompt({ operation: "metadata", prompt: "", versionNumber: 1, metadataContext: null })).not.toContain("Paths changed");
+  });
+});
+
 describe("usage accounting", () => {
   it("subtracts the totals the resumed transcript had saved", () => {
     const transcript = [
@@ -212,5 +239,10 @@ describe("fingerprint and protocol", () => {
     expect(RunRequest.safeParse({ ...base, operation: "build", prompt: "x", resumeSessionId: S1 }).success).toBe(false);
     expect(RunRequest.safeParse({ ...base, projectId: "../x", operation: "build", prompt: "x" }).success).toBe(false);
     expect(RunEvent.safeParse({ type: "session", sessionId: S1 }).success).toBe(true);
+    const meta = { ...base, operation: "metadata", resumeSessionId: S1 };
+    expect(RunRequest.safeParse(meta).data).toMatchObject({ metadataContext: null });
+    expect(RunRequest.safeParse({ ...meta, versionNumber: 0 }).success).toBe(false);
+    expect(RunRequest.safeParse({ ...meta, metadataContext: { previousDocumentation: "x".repeat(100_001), changedPaths: [] } }).success).toBe(false);
+    expect(RunRequest.safeParse({ ...meta, metadataContext: { previousDocumentation: null, changedPaths: Array.from({ length: 1001 }, (_, i) => `f${i}`) } }).success).toBe(false);
   });
 });

@@ -1,10 +1,13 @@
 // The model simulator without the engine: wire protocol (SSE and JSON), prompt-cache
 // pricing, fault injection, the request log, and the coding model's decisions.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { uniqueTail } from "../../scripts/simulator/agent.ts";
+import { RESPONSE_OUTPUT_BUDGET_TOKENS, removalEdit, uniqueTail } from "../../scripts/simulator/agent.ts";
+import { buildPrompt } from "../../container/src/prompts.ts";
 import { parseInstructions } from "../../scripts/simulator/instructions.ts";
+import { METADATA_READ_BUDGET } from "../../scripts/simulator/metadata.ts";
 import { costUsd } from "../../scripts/simulator/pricing.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
+import { THINKING_TOKENS } from "../../scripts/simulator/thinking.ts";
 import type { RequestLogEntry, Simulator } from "../../scripts/simulator/server.ts";
 
 const MODEL = "claude-sonnet-4-5";
@@ -92,7 +95,7 @@ describe("wire protocol", () => {
     const msg = await message(body([user("create notes.txt with hello\\nworld")]));
     expect(msg).toMatchObject({ type: "message", role: "assistant", model: MODEL, stop_reason: "tool_use" });
     expect(content(msg)).toEqual([
-      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: `${CWD}/notes.txt`, content: "hello\nworld\n" } },
+      { type: "tool_use", id: expect.stringMatching(/^toolu_/), name: "Write", input: { file_path: `${CWD}/notes.txt`, content: "hello\nworld\n" }, caller: { type: "direct" } },
     ]);
     expect(Object.keys(usage(msg))).toEqual(
       expect.arrayContaining(["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens"]),
@@ -155,10 +158,14 @@ describe("wire protocol", () => {
   it("counts tokens, lists models and answers unknown routes with an Anthropic error", async () => {
     const count = await post(body([user("hi")]), "/v1/messages/count_tokens");
     expect(((await count.json()) as Json)["input_tokens"]).toBeGreaterThan(500);
+    // The models of the product's model table, found by id or dated id; others are unknown, as on the API.
     const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: Json[] };
-    expect(models.data.map((m) => m["id"])).toContain("claude-sonnet-4-5-20250929");
-    const alias = await fetch(`${sim.url}/v1/models/claude-sonnet-4-5`);
-    expect(((await alias.json()) as Json)["id"]).toBe("claude-sonnet-4-5-20250929");
+    expect(models.data.map((m) => m["id"])).toEqual(expect.arrayContaining(["claude-opus-5-5", "claude-sonnet-4-5"]));
+    const dated = await fetch(`${sim.url}/v1/models/claude-sonnet-4-5-20250929`);
+    expect(((await dated.json()) as Json)["id"]).toBe("claude-sonnet-4-5");
+    const unknown = await post(body([user("hi")], { model: "claude-opus-9" }));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ type: "error", error: { type: "not_found_error", message: "model: claude-opus-9" } });
     const missing = await fetch(`${sim.url}/v1/nothing`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
@@ -212,7 +219,16 @@ describe("prompt cache pricing", () => {
     expect(short["input_tokens"]).toBeGreaterThan(0);
   });
 
-  it("prices usage like the API: reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2×", () => {
+  it("takes each model's minimum from the model table: ~700 tokens cache on Opus 5.5 (512), not on Sonnet 4.5 (1 024)", async () => {
+    const system = [{ type: "text", text: "You are a careful coding agent. ".repeat(90), cache_control: { type: "ephemeral" } }];
+    const sonnet = usage(await message({ model: "claude-sonnet-4-5", system, messages: [user("hi")] }));
+    expect(sonnet["cache_creation_input_tokens"]).toBe(0);
+    const opus = usage(await message({ model: "claude-opus-5-5", system, messages: [user("hi")] }));
+    expect(opus["cache_creation_input_tokens"]).toBeGreaterThan(512);
+    expect(opus["cache_creation_input_tokens"]).toBeLessThan(1024);
+  });
+
+  it("prices usage with the model table: Opus 5.5 at $4 / $5 / $8 / $0.20 / $20, older models at 0.1× reads", () => {
     const u = {
       input_tokens: 1_000_000,
       cache_read_input_tokens: 1_000_000,
@@ -223,6 +239,7 @@ describe("prompt cache pricing", () => {
     };
     expect(costUsd("claude-sonnet-4-5", u)).toBeCloseTo(3 * (1 + 0.1 + 1.25 + 2) + 15, 6);
     expect(costUsd("claude-opus-4-5-20251101", u)).toBeCloseTo(5 * 4.35 + 25, 6);
+    expect(costUsd("claude-opus-5-5", u)).toBeCloseTo(4 + 5 + 8 + 0.2 + 20, 6);
   });
 });
 
@@ -317,13 +334,77 @@ describe("coding model", () => {
     expect(content(step3)).toMatchObject([{ name: "Edit", input: { old_string: "one", new_string: "uno" } }]);
   });
 
-  it("scaffolds files in parallel batches of Writes and lists unknown directories with Bash", async () => {
-    const scaffold = await message(body([user("scaffold 6 files under src")]));
-    expect(content(scaffold).map((b) => (b["input"] as Json)["file_path"])).toEqual([1, 2, 3, 4].map((i) => `${CWD}/src/module-0${i}.ts`));
-    const again = await message(body([user("scaffold 6 files under src")]));
+  it("writes many files per response within an output budget, and lists unknown directories with Bash", async () => {
+    const scaffold = await message(body([user("scaffold 40 files under src")]));
+    const paths = content(scaffold).map((b) => (b["input"] as Json)["file_path"]);
+    // No count cap: as many ~1 KB Writes as fit in RESPONSE_OUTPUT_BUDGET_TOKENS of tool input.
+    expect(paths.length).toBeGreaterThan(4);
+    expect(paths.length).toBeLessThan(40);
+    expect(paths).toEqual(Array.from({ length: paths.length }, (_, i) => `${CWD}/src/module-${String(i + 1).padStart(2, "0")}.ts`));
+    const inputTokens = content(scaffold).reduce((sum, b) => sum + Math.ceil((String(b["name"]).length + JSON.stringify(b["input"]).length) / 4), 0);
+    expect(inputTokens).toBeLessThanOrEqual(RESPONSE_OUTPUT_BUDGET_TOKENS);
+    const again = await message(body([user("scaffold 40 files under src")]));
     expect(content(again)).toEqual(content(scaffold)); // deterministic
     const list = await message(body([user("append to every file under lib: // end")]));
     expect(content(list)).toMatchObject([{ name: "Bash", input: { command: `find '${CWD}/lib' -type f | sort` } }]);
+  });
+
+  it("reads independent files in one response, then edits them in one response", async () => {
+    const prompt = user("append to a.txt: 1\nreplace in b.txt: x => y\nappend to c.txt: 3");
+    const reads = content(await message(body([prompt])));
+    expect(reads.map((b) => [b["name"], (b["input"] as Json)["file_path"]])).toEqual(["a", "b", "c"].map((f) => ["Read", `${CWD}/${f}.txt`]));
+    const history = [prompt, { role: "assistant", content: reads }, { role: "user", content: reads.map((b) => ({ type: "tool_result", tool_use_id: b["id"], content: "1\tx" })) }];
+    const edits = content(await message(body(history)));
+    expect(edits.map((b) => b["name"])).toEqual(["Edit", "Edit", "Edit"]);
+  });
+
+  it("thinks before acting when the request enables thinking: a plan first, shorter looks at results after", async () => {
+    const prompt = user("append to notes.txt: three");
+    const plain = await message(body([prompt]));
+    expect(usage(plain)["output_tokens_details"]).toEqual({ thinking_tokens: 0 });
+    const first = await message(body([prompt], { thinking: { type: "adaptive" } }));
+    expect(usage(first)["output_tokens_details"]).toEqual({ thinking_tokens: THINKING_TOKENS.plan });
+    expect(usage(first)["output_tokens"]).toBe(Number(usage(plain)["output_tokens"]) + THINKING_TOKENS.plan);
+    const readId = String(content(first)[0]?.["id"]);
+    const next = await message(body([prompt, { role: "assistant", content: content(first) }, toolResult(readId, "1\tone")], { thinking: { type: "adaptive" } }));
+    expect(usage(next)["output_tokens_details"]).toEqual({ thinking_tokens: THINKING_TOKENS.followUp });
+    expect((await requests()).map((r) => r.thinkingTokens)).toEqual([0, THINKING_TOKENS.plan, THINKING_TOKENS.followUp]);
+  });
+
+  it("updates the documentation it is given, reading only changed files it lacks", async () => {
+    const earlier = [
+      user("create a.ts with export const a = 1;"),
+      toolUse("toolu_a", "Write", { file_path: `${CWD}/a.ts`, content: "export const a = 1;\n" }),
+      toolResult("toolu_a", "File created successfully"),
+      { role: "assistant", content: [{ type: "text", text: "Done." }] },
+    ];
+    const previous = ["# Project overview", "", "3 file(s).", "", "## Files", "", "- `a.ts` (1 lines): old", "- `b.ts` (2 lines): unchanged", "- `gone.ts` (1 lines): x"].join("\n");
+    const ask = buildPrompt({ operation: "metadata", prompt: "", metadataContext: { previousDocumentation: previous, changedPaths: ["a.ts", "c.ts", "gone.ts"] } });
+    const reads = content(await message(body([...earlier, user(ask)])));
+    // a.ts is in context (written in this session); b.ts did not change: neither is read.
+    expect(reads.map((b) => (b["input"] as Json)["file_path"])).toEqual([`${CWD}/c.ts`, `${CWD}/gone.ts`]);
+    const results = { role: "user", content: [
+      { type: "tool_result", tool_use_id: reads[0]?.["id"], content: "1\tnew file\n2" },
+      { type: "tool_result", tool_use_id: reads[1]?.["id"], content: "File does not exist.", is_error: true },
+    ] };
+    const answer = await message(body([...earlier, user(ask), { role: "assistant", content: reads }, results]));
+    const doc = (JSON.parse(String(content(answer)[0]?.["text"])) as { documentation: string }).documentation;
+    expect(doc.split("\n").filter((l) => l.startsWith("- "))).toEqual([
+      "- `a.ts` (1 lines): export const a = 1;",
+      "- `b.ts` (2 lines): unchanged",
+      "- `c.ts` (1 lines): new file",
+    ]);
+  });
+
+  it("documents from scratch by listing the workspace and reading a sample of what it lacks", async () => {
+    const ask = user(buildPrompt({ operation: "metadata", prompt: "", metadataContext: null }));
+    const listing = content(await message(body([ask])));
+    expect(listing.map((b) => b["name"])).toEqual(["Bash"]); // this request offers no Glob
+    const files = Array.from({ length: 15 }, (_, i) => `${CWD}/src/m${String(i).padStart(2, "0")}.ts`);
+    const listed = [ask, { role: "assistant", content: listing }, toolResult(String(listing[0]?.["id"]), [...files, `${CWD}/README.md`].join("\n"))];
+    const reads = content(await message(body(listed)));
+    expect(reads).toHaveLength(METADATA_READ_BUDGET);
+    expect((reads[0]?.["input"] as Json)["file_path"]).toBe(`${CWD}/README.md`); // key files first
   });
 
   it("answers compaction with a summary of files and messages, and metadata with JSON", async () => {
@@ -388,6 +469,11 @@ describe("instruction language", () => {
           "scaffold 12 files under lib/",
           "read package.json",
           "scaffold 0 files under x",
+          "undo version 3",
+          "Undo the changes of version 12.",
+          "make the same edit you made to src/a.ts in src/b.ts",
+          "rename what you added last time to widgetCount",
+          "Request for version 4:",
         ].join("\n"),
       ),
     ).toEqual([
@@ -397,6 +483,10 @@ describe("instruction language", () => {
       { op: "replace", path: "src/a.ts", search: "= 1", replacement: "= 2" },
       { op: "scaffold", count: 12, dir: "lib" },
       { op: "read", path: "package.json" },
+      { op: "undo", version: 3 },
+      { op: "undo", version: 12 },
+      { op: "repeatEdit", from: "src/a.ts", to: "src/b.ts" },
+      { op: "renameAdded", name: "widgetCount" },
     ]);
   });
 
@@ -404,6 +494,16 @@ describe("instruction language", () => {
     expect(uniqueTail("a\nb\n")).toBe("b\n");
     expect(uniqueTail("x\ny\nx\n")).toBe("y\nx\n");
     expect(uniqueTail("same")).toBe("same");
+  });
+
+  it("removes the last occurrence of a text with an Edit whose old_string is unique", () => {
+    expect(removalEdit("a\nz\nb\n", "z\n")).toEqual({ oldString: "z\n", newString: "" });
+    // z occurs twice: the window grows by whole lines until it is unique.
+    const content = "z\na\nz\n";
+    const edit = removalEdit(content, "z\n");
+    expect(edit).toEqual({ oldString: "a\nz\n", newString: "a\n" });
+    expect(content.replace(edit?.oldString ?? "", edit?.newString ?? "")).toBe("z\na\n");
+    expect(removalEdit("abc", "x")).toBeNull();
   });
 });
 

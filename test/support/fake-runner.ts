@@ -33,6 +33,8 @@ interface Call {
   resumeSessionId: string | null;
   forkSession: boolean;
   prompt: string;
+  versionNumber: number | null;
+  metadataContext: RunRequest["metadataContext"];
   outcome: string;
   sessionIdOut: string | null;
 }
@@ -94,7 +96,16 @@ export async function startFakeRunner(): Promise<FakeRunner> {
       return json(res, 400, errorBody("bad_request", "body is not JSON"));
     }
     const p = state(parsed.projectId);
-    const call: Call = { operation: parsed.operation, resumeSessionId: parsed.resumeSessionId, forkSession: parsed.forkSession, prompt: parsed.prompt, outcome: "pending", sessionIdOut: null };
+    const call: Call = {
+      operation: parsed.operation,
+      resumeSessionId: parsed.resumeSessionId,
+      forkSession: parsed.forkSession,
+      prompt: parsed.prompt,
+      versionNumber: parsed.versionNumber ?? null,
+      metadataContext: parsed.metadataContext,
+      outcome: "pending",
+      sessionIdOut: null,
+    };
     p.calls.push(call);
     if (p.busy) {
       p.overlaps += 1;

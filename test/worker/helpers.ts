@@ -80,6 +80,8 @@ export interface FakeCall {
   resumeSessionId: string | null;
   forkSession: boolean;
   prompt: string;
+  versionNumber: number | null;
+  metadataContext: { previousDocumentation: string | null; changedPaths: string[] } | null;
   outcome: string;
   sessionIdOut: string | null;
 }

@@ -31,6 +31,15 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, payload TEXT NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);`,
+  // Project memory (storage/memory.ts): the latest documentation, and a bounded log of updates.
+  `CREATE TABLE project_memory (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     documentation TEXT, recommendations TEXT NOT NULL DEFAULT '[]',
+     documented_version INTEGER, documented_at INTEGER);
+   INSERT INTO project_memory (id) VALUES (1);
+   CREATE TABLE memory_updates (
+     version_number INTEGER PRIMARY KEY, kind TEXT NOT NULL, prompt TEXT NOT NULL,
+     changed_paths TEXT, outcome TEXT NOT NULL, at INTEGER NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {
