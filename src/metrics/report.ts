@@ -1,6 +1,7 @@
 // Builds one MetricsReport: the queries run one after another on one Pool (a Worker
 // request may hold only a few connections at once), then R2 is listed for storage size.
 import { withDb } from "../db/client.ts";
+import { deadLetterStats } from "./dead-letters.ts";
 import type { DbEnv } from "../db/client.ts";
 import { queueStats } from "./queue.ts";
 import { failures, fallbacks, resumeStats } from "./resume.ts";
@@ -27,6 +28,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       age: await sessionAgeHistogram(db, scope),
       changes: await sessionIdChanges(db, scope),
       queue: await queueStats(db, scope),
+      deadLetters: await deadLetterStats(db, scope),
     };
   });
   const storage = await storageSize(env.ARTIFACTS, pg.ids);
@@ -40,6 +42,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     sessionAgeAtResumeSeconds: pg.age,
     sessionIdChanges: pg.changes,
     queue: pg.queue,
+    deadLetters: pg.deadLetters,
     transcriptStorage: storage,
   };
 }

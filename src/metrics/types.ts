@@ -67,5 +67,7 @@ export interface MetricsReport {
     rate: number | null;
   };
   queue: { queued: number; running: number };
+  /** Outbox writes Postgres refused for good (each Durable Object keeps them in its dead letter). */
+  deadLetters: { total: number; byOp: CountByKey[] };
   transcriptStorage: { bytes: number; objects: number };
 }
