@@ -90,17 +90,17 @@ describe("retention", () => {
 
     const recent = await waitForJob(user, projectId, (await postUpdate(user, projectId, "a new change")).jobId);
     expect(recent.status).toBe("succeeded");
-    // Pruning follows the job's end in the same alarm invocation.
-    for (let i = 0; i < 100 && (await api("GET", `/v1/projects/${projectId}/jobs/${old.jobId}`, { user })).status !== 404; i++) await new Promise((r) => setTimeout(r, 50));
+    // Pruning follows the job's end in the same alarm invocation: wait for that invocation.
+    const trimmed = async (): Promise<ChainLink[]> => (await historyPage(user, projectId, "?limit=100")).items;
+    for (let i = 0; i < 100 && (await trimmed()).length !== 4; i++) await new Promise((r) => setTimeout(r, 50));
+    const history = await trimmed();
+    expect(history).toHaveLength(4);
+    expect(history.at(-1)?.sessionId).toBe(recent.sessionIdOut);
     expect((await api("GET", `/v1/projects/${projectId}/jobs/${old.jobId}`, { user })).status).toBe(404);
     const events = await runInDurableObject(stub, (_instance, state) =>
       state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM job_events WHERE job_id = ?", old.jobId).one().n);
     expect(events).toBe(0);
     expect((await api("GET", `/v1/projects/${projectId}/jobs/${recent.id}`, { user })).status).toBe(200);
-
-    const history = (await historyPage(user, projectId, "?limit=100")).items;
-    expect(history).toHaveLength(4);
-    expect(history.at(-1)?.sessionId).toBe(recent.sessionIdOut);
     // The newest link is the head, so the next update still resumes it.
     const next = await waitForJob(user, projectId, (await postUpdate(user, projectId, "still resumes")).jobId);
     expect(next.resume).toEqual({ decision: "resume", reason: "resumable" });
