@@ -2,8 +2,16 @@
 // Postgres (PGlite) unless DATABASE_URL is set, the model simulator unless
 // ANTHROPIC_API_KEY is set, and the runner as a local process. State lives in .dev-data/.
 import { fileURLToPath } from "node:url";
+import { authSecretProblem } from "../src/router/auth-secret.ts";
 import { DEV_AUTH_SECRET } from "./dev-secrets.ts";
 import { startStack } from "./stack.ts";
+
+// The Worker refuses to serve with a weak AUTH_SECRET; say so here instead of starting it.
+const secretProblem = authSecretProblem(process.env.AUTH_SECRET ?? DEV_AUTH_SECRET);
+if (secretProblem !== null) {
+  process.stderr.write(`npm run dev: ${secretProblem}\n`);
+  process.exit(1);
+}
 
 const dataDir = fileURLToPath(new URL("../.dev-data", import.meta.url));
 const apiKey = process.env.ANTHROPIC_API_KEY;

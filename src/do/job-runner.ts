@@ -16,6 +16,7 @@ const PUBLIC_FAILURE: Record<string, string> = {
 };
 
 async function decideResume(ctx: JobContext, projectOverride: boolean | null): Promise<Decision> {
+  ctx.chain.noteDecision(); // resets requested from now on are for the next job
   const chain = ctx.chain.get();
   const decision = decide({ config: ctx.config, projectOverride, chain, now: ctx.now() });
   if (!decision.resume) return decision;

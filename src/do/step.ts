@@ -3,6 +3,7 @@ import { callRunner } from "./call.ts";
 import type { RunExtras } from "./call.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
+import { verifyOwnership } from "./ownership.ts";
 import { recordStep } from "./record.ts";
 import { restoreTranscript } from "./rehydrate.ts";
 
@@ -19,17 +20,10 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
     audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: "security_violation", reason: "session id is not part of this project's chain", errorText: null });
     return { ok: false, reason: "security_violation" };
   }
-  await ctx.flush();
-  const owned = await ctx.sessionInPostgres(sessionId);
-  if (owned !== true) {
-    const violation = owned === false;
-    audit(ctx, {
-      requestedSessionId: sessionId,
-      returnedSessionId: null,
-      outcome: violation ? "security_violation" : "error",
-      reason: violation ? "Postgres has no version of this project with this session" : "could not verify the session's project in Postgres",
-      errorText: null,
-    });
+  const check = await verifyOwnership(ctx, sessionId);
+  if (check.ownership !== "owned") {
+    const violation = check.ownership === "violation";
+    audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: violation ? "security_violation" : "ownership_unverified", reason: check.reason, errorText: null });
     return { ok: false, reason: violation ? "security_violation" : "ownership_unverified" };
   }
   try {
@@ -53,7 +47,6 @@ function fellBack(ctx: JobContext, reason: string): void {
  */
 export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}): Promise<StepOutcome> {
   let sessionIn = resumeFrom;
-  let hardFailures = 0;
   for (;;) {
     if (sessionIn !== null) {
       const verdict = await prepareResume(ctx, sessionIn);
@@ -76,26 +69,22 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
       return { ok: false, code: error.code, message: error.message };
     }
     const base = { requestedSessionId: sessionIn, returnedSessionId: null, errorText: error.message.slice(0, 2000) };
-    if (error.code === "compact_failed") {
-      audit(ctx, { ...base, outcome: "error", reason: "compaction failed; the session is unchanged" });
+    // Only a session that cannot be loaded counts against it. A task failure of a resumed
+    // run (turn limit, refusal, engine error, a failed compaction) says nothing about the
+    // session: the step fails as it would have fresh, no second run on the same job, and
+    // the session stays resumable (README: Failures).
+    if (error.code !== "session_not_found" && error.code !== "session_corrupted") {
+      const reason = error.code === "compact_failed" ? "compaction failed; the session is unchanged" : `${operation}: the resumed run failed (${error.code}); the session stays resumable`;
+      audit(ctx, { ...base, outcome: "error", reason });
       return { ok: false, code: error.code, message: error.message };
     }
-    let corrupted = error.code === "session_corrupted";
-    if (error.code === "session_not_found") {
-      ctx.chain.recordFailure();
-      audit(ctx, { ...base, outcome: "not_found", reason: `${operation}: the runner has no transcript for this session` });
-    } else if (!corrupted) {
-      // A non-transient failure of a resume: once may be bad luck, twice means the session is bad.
-      hardFailures += 1;
-      ctx.chain.recordFailure();
-      audit(ctx, { ...base, outcome: "error", reason: `${operation}: resume failed (${error.code}), try ${hardFailures}` });
-      if (hardFailures < 2) continue;
-      corrupted = true;
-    }
+    const corrupted = error.code === "session_corrupted";
+    ctx.chain.recordFailure();
     if (corrupted) {
-      if (error.code === "session_corrupted") ctx.chain.recordFailure();
       ctx.chain.markNonResumable();
       audit(ctx, { ...base, outcome: "corrupted", reason: `${operation}: session marked non-resumable` });
+    } else {
+      audit(ctx, { ...base, outcome: "not_found", reason: `${operation}: the runner has no transcript for this session` });
     }
     if (!allowFresh) return { ok: false, code: error.code, message: error.message };
     fellBack(ctx, corrupted ? "session_corrupted" : "session_not_found");

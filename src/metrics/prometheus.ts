@@ -101,6 +101,7 @@ export function families(r: MetricsReport): Family[] {
     f("refused_tool_calls_total", "counter", "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed).", [{ value: r.refusedToolCalls }]),
     f("jobs_queued", "gauge", "Versions waiting in a queue.", [{ value: r.queue.queued }]),
     f("jobs_running", "gauge", "Versions being worked on.", [{ value: r.queue.running }]),
+    f("outbox_dead_letters_total", "counter", "Writes Postgres refused for good (SQLSTATE class 22/23), moved to a project's dead-letter table, by write kind.", byKey(r.deadLetters.byOp, "op")),
     f("transcript_storage_bytes", "gauge", "Bytes stored in R2 under projects/ (transcripts and workspace snapshots).", [{ value: r.transcriptStorage.bytes }]),
     f("transcript_storage_objects", "gauge", "Objects stored in R2 under projects/.", [{ value: r.transcriptStorage.objects }]),
   ];

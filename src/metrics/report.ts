@@ -1,6 +1,7 @@
 // Builds one MetricsReport: the queries run one after another on one Pool (a Worker
 // request may hold only a few connections at once), then R2 is listed for storage size.
 import { withDb } from "../db/client.ts";
+import { deadLetterStats } from "./dead-letters.ts";
 import type { DbEnv } from "../db/client.ts";
 import { queueStats } from "./queue.ts";
 import { refusedToolCalls } from "./refusals.ts";
@@ -29,6 +30,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       changes: await sessionIdChanges(db, scope),
       queue: await queueStats(db, scope),
       refused: await refusedToolCalls(db, scope),
+      deadLetters: await deadLetterStats(db, scope),
     };
   });
   const storage = await storageSize(env.ARTIFACTS, pg.ids);
@@ -43,6 +45,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     sessionIdChanges: pg.changes,
     queue: pg.queue,
     refusedToolCalls: pg.refused,
+    deadLetters: pg.deadLetters,
     transcriptStorage: storage,
   };
 }

@@ -69,5 +69,7 @@ export interface MetricsReport {
   queue: { queued: number; running: number };
   /** Tool calls the runner refused before they ran, over every recorded operation. */
   refusedToolCalls: number;
+  /** Outbox writes Postgres refused for good (each Durable Object keeps them in its dead letter). */
+  deadLetters: { total: number; byOp: CountByKey[] };
   transcriptStorage: { bytes: number; objects: number };
 }

@@ -14,7 +14,7 @@ let bearer: string;
 function useStack(compactionPolicy: "threshold" | "always"): void {
   beforeAll(async () => {
     stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: compactionPolicy } });
-    bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
+    bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();

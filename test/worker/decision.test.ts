@@ -7,7 +7,7 @@ import type { ChainState } from "../../src/do/storage/chain.ts";
 
 const config: ChainConfig = {
   resumeEnabled: true, maxAgeMs: 24 * 3_600_000, structuralChangeThreshold: 0.5, compactionPolicy: "threshold",
-  compactionThresholdTokens: 1000, maxAttempts: 3, retryBaseMs: 1, retryBudgetMs: 100,
+  compactionThresholdTokens: 1000, maxAttempts: 3, retryBaseMs: 1, retryBudgetMs: 100, ownershipWaitMs: 0,
 };
 const now = Date.UTC(2026, 10, 24);
 const chain: ChainState = {
