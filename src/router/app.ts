@@ -3,9 +3,13 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { devSignin } from "./dev-signin.ts";
 import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
 import { metrics } from "./metrics.ts";
+import { metricsSeries } from "./metrics-series.ts";
+import { activity } from "./project-activity.ts";
+import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
 import { validationHook } from "./validation.ts";
 
@@ -15,10 +19,14 @@ export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 app.use("*", bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new HttpError(413, "payload_too_large", "request body is larger than 1 MB"); } }));
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/v1/projects", projectList);
+app.route("/v1/projects", activity);
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
 app.route("/update-project", legacy);
 app.route("/", metrics);
+app.route("/", metricsSeries);
+app.route("/", devSignin);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.doc31("/openapi.json", {
