@@ -44,14 +44,17 @@ export function App(): JSX.Element {
   const [devCode] = useState<string | null>(() => takeDevCode());
   const [exchanging, setExchanging] = useState(devCode !== null);
 
-  const setAuth = useCallback((next: Auth) => {
-    saveAuth(next);
-    setAuthState(next);
-    if (next.user !== null || next.admin !== null) setNotice(null);
-  }, []);
-
   const authRef = useRef(auth);
   authRef.current = auth;
+
+  const setAuth = useCallback((next: Auth) => {
+    const prev = authRef.current;
+    saveAuth(next);
+    setAuthState(next);
+    authRef.current = next;
+    // A new sign-in answers the notice; losing one token must not hide why.
+    if ((next.user !== null && prev.user === null) || (next.admin !== null && prev.admin === null)) setNotice(null);
+  }, []);
 
   useEffect(() => {
     if (devCode === null) return;

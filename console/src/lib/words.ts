@@ -109,10 +109,12 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
     case "progress": {
       const kind = str(data["type"]);
       if (kind === "tool_use") return `Tool ${str(data["name"])}${data["target"] ? ` on ${str(data["target"])}` : ""}.`;
-      if (kind === "assistant_text") {
+      // The metadata step answers in JSON (recommendations, documentation): not worth a line.
+      if (kind === "assistant_text" && data["step"] !== "metadata") {
         const text = str(data["text"]).replace(/\s+/g, " ").trim();
         return text === "" ? null : `Claude: ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`;
       }
+      if (kind === "assistant_text") return null;
       if (kind === "error") return `The runner reported an error: ${str(data["message"]) || str(data["code"])}.`;
       return null;
     }
