@@ -42,9 +42,10 @@ function options(props: ChartProps, width: number, onCursor: (i: number | null, 
     legend: { show: true, live: false },
     cursor: { points: { size: 10 }, drag: { x: false, y: false } },
     scales: {
-      // Time: a little room either side, and an hour around a single point (uPlot would span years).
+      // Time: a little room either side, and an hour around a single point (uPlot's own
+      // default for one point spans 1000 days when x is in seconds).
       x: props.xKind === "time"
-        ? { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min - (max - min) * 0.05, max + (max - min) * 0.05]) }
+        ? { time: true, range: (u, min, max) => (u.data[0].length === 1 ? [min - 3600, min + 3600] : [min - (max - min) * 0.05, max + (max - min) * 0.05]) }
         : { time: false, range: [-0.5, Math.max(0.5, props.x.length - 0.5)] },
       y: props.yRange !== undefined ? { range: props.yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
     },
