@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Auth } from "./api/auth.ts";
-import { exchangeDevCode, loadAuth, saveAuth, SIGNED_OUT } from "./api/auth.ts";
+import { exchangeDevCode, loadAuth, saveAuth } from "./api/auth.ts";
 import type { RequestOptions } from "./api/client.ts";
 import { requestJson } from "./api/client.ts";
 import { AppContext } from "./app-context.ts";
@@ -103,5 +103,3 @@ export function App(): JSX.Element {
     </AppContext.Provider>
   );
 }
-
-export { SIGNED_OUT };

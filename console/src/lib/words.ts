@@ -2,9 +2,11 @@
 // to the code itself, made readable, so nothing new ever shows as blank.
 import { duration, shortId, tokens, usd } from "./format.ts";
 
+const capitalized = (text: string): string => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}`;
+
 function humanize(code: string): string {
   const text = code.replace(/[_:]+/g, " ").trim();
-  return text === "" ? code : text[0]?.toUpperCase() + text.slice(1);
+  return text === "" ? code : capitalized(text);
 }
 
 const FRESH_REASONS: Record<string, string> = {
@@ -90,6 +92,7 @@ export function stepName(step: unknown): string {
   return typeof step === "string" ? STEPS[step] ?? step : "step";
 }
 
+
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -105,7 +108,7 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       return data["resume"] === true ? `Decision: resume session ${shortId(str(data["sessionId"]))}.` : `Decision: fresh session, because ${d.reason}.`;
     }
     case "step_started":
-      return `${stepName(data["step"])[0]?.toUpperCase()}${stepName(data["step"]).slice(1)} step started${data["resumeSessionId"] ? ` from session ${shortId(str(data["resumeSessionId"]))}` : " in a new session"}.`;
+      return `${capitalized(stepName(data["step"]))} step started${data["resumeSessionId"] ? ` from session ${shortId(str(data["resumeSessionId"]))}` : " in a new session"}.`;
     case "progress": {
       const kind = str(data["type"]);
       if (kind === "tool_use") return `Tool ${str(data["name"])}${data["target"] ? ` on ${str(data["target"])}` : ""}.`;
@@ -132,7 +135,7 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
         : `Session ${shortId(str(data["from"]))} → ${shortId(str(data["to"]))} (${str(data["relation"])}).`;
     case "step_finished": {
       const usage = data["usage"] as Record<string, unknown> | undefined;
-      return `${stepName(data["step"])[0]?.toUpperCase()}${stepName(data["step"]).slice(1)} step finished: ${usd(num(usage?.["costUsd"]))}, ${tokens(num(usage?.["cacheReadInputTokens"]))} cache-read tokens, ${duration(num(usage?.["durationMs"]))}.`;
+      return `${capitalized(stepName(data["step"]))} step finished: ${usd(num(usage?.["costUsd"]))}, ${tokens(num(usage?.["cacheReadInputTokens"]))} cache-read tokens, ${duration(num(usage?.["durationMs"]))}.`;
     }
     case "warning":
       return `Warning: ${str(data["message"])}`;
