@@ -160,6 +160,20 @@ describe("the console in Chromium", () => {
     await page.getByText("Resume success").waitFor();
     await shot(page, "savings");
 
+    // Projects: the project's latest version, resume success and cost so far; an update
+    // can be sent from the list too.
+    await page.getByRole("link", { name: "Projects" }).click();
+    const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "groceries" }) });
+    await card.getByText("v2 · update · succeeded").waitFor();
+    const total = versions.versions.reduce((sum, v) => sum + v.usage.costUsd, 0);
+    await card.getByText(usd(total), { exact: true }).waitFor();
+    await card.getByText(/^100% of \d+$/).waitFor();
+    await shot(page, "projects");
+    await card.getByRole("button", { name: "Send an update" }).click();
+    await page.getByLabel("Update for groceries").fill("append to notes/todo.md: - eggs");
+    await card.getByRole("button", { name: "Send update" }).click();
+    await card.getByText("Queued as v3").waitFor();
+
     // The bearer token never appeared in a URL.
     expect(requests.filter((url) => url.includes("eyJ") || /token=/i.test(url))).toEqual([]);
     expect(errors).toEqual([]);
