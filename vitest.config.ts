@@ -1,8 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two kinds of tests: `worker` runs inside workerd (Worker, Durable Object, R2, Postgres
-// through the Neon driver); `node` runs the runner, the simulator and local tooling.
+// Three kinds of tests: `worker` runs inside workerd (Worker, Durable Object, R2, Postgres
+// through the Neon driver); `node` runs the runner, the simulator, local tooling and the
+// browser tests of the console; `console` tests the console's own logic without a browser.
 export default defineConfig({
   test: {
     projects: [
@@ -42,8 +43,17 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
+          // Builds the console once if its sources changed: the stack's wrangler dev serves it.
+          globalSetup: ["./test/setup/global-console.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "console",
+          environment: "node",
+          include: ["test/console/**/*.test.ts"],
         },
       },
     ],

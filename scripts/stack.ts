@@ -4,6 +4,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startRunner } from "../container/src/server.ts";
+import { ensureConsoleBuilt } from "./console/build.ts";
 import type { RunningRunner } from "../container/src/server.ts";
 import { migrate } from "./db/migrate.ts";
 import { startDatabase } from "./db/start-database.ts";
@@ -90,6 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const runnerPort = runner.port;
     stops.push(() => runner.close());
     const databaseUrl = options.databaseUrl ?? db?.url ?? "";
+    // wrangler.toml's [assets] directory: the console, rebuilt only if its sources changed.
+    await ensureConsoleBuilt();
     const worker: RunningWorker = await startWorker({
       ...(options.workerPort !== undefined ? { port: options.workerPort } : {}),
       vars: {

@@ -4,9 +4,13 @@ import { HTTPException } from "hono/http-exception";
 import { authSecretProblem } from "./auth-secret.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { devSignin } from "./dev-signin.ts";
 import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
 import { metrics } from "./metrics.ts";
+import { metricsSeries } from "./metrics-series.ts";
+import { activity } from "./project-activity.ts";
+import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
 import { validationHook } from "./validation.ts";
 
@@ -29,10 +33,14 @@ app.use("*", async (c, next) => {
 app.use("*", bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new HttpError(413, "payload_too_large", "request body is larger than 1 MB"); } }));
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/v1/projects", projectList);
+app.route("/v1/projects", activity);
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
 app.route("/update-project", legacy);
 app.route("/", metrics);
+app.route("/", metricsSeries);
+app.route("/", devSignin);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 app.doc31("/openapi.json", {

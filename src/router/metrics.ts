@@ -61,7 +61,7 @@ async function report(env: Env, scope: MetricsScope): Promise<MetricsReport> {
 }
 
 /** ADMIN_TOKEN sees every project; otherwise a user JWT sees that user's projects. */
-async function scopeOf(c: Context<AppEnv>): Promise<MetricsScope> {
+export async function scopeOf(c: Context<AppEnv>): Promise<MetricsScope> {
   if (await tokenMatches(bearerToken(c.req.header("authorization")), c.env.ADMIN_TOKEN)) return { kind: "all" };
   await requireUser(c, async () => undefined);
   return { kind: "owner", userId: c.get("userId") };
