@@ -13,6 +13,8 @@ export interface RunnerConfig {
   runTimeoutMs: number;
   maxSnapshotBytes: number;
   maxTranscriptBytes: number;
+  /** Finished runs' event logs are kept this long for callers that come back for them. */
+  runRetentionMs: number;
   /** Variables handed to the engine: model API endpoint, key, model choice. */
   passThrough: Record<string, string>;
   /** Learned from the engine's init message; the SDK's bundled version until then. */
@@ -55,6 +57,7 @@ export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: 
     runTimeoutMs: int(env.RUNNER_RUN_TIMEOUT_MS, 15 * 60_000),
     maxSnapshotBytes: int(env.RUNNER_MAX_SNAPSHOT_BYTES, 256 * 1024 * 1024),
     maxTranscriptBytes: int(env.RUNNER_MAX_TRANSCRIPT_BYTES, 128 * 1024 * 1024),
+    runRetentionMs: int(env.RUNNER_RUN_RETENTION_HOURS, 24) * 3_600_000,
     passThrough,
     engineVersion: "unknown",
   };
