@@ -21,6 +21,9 @@ export default defineConfig({
                 RUNNER_URL: inject<string>("fakeRunnerUrl"),
                 RUNNER_RETRY_BASE_MS: "5",
                 RUNNER_RETRY_BUDGET_MS: "2000",
+                // Small on purpose: any job that takes longer than this is handed over
+                // between alarm invocations mid-run, so every test also exercises that path.
+                JOB_INVOCATION_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
                 ANTHROPIC_API_KEY: "unused-in-tests",
               },

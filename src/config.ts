@@ -35,3 +35,21 @@ export function chainConfig(env: Env): ChainConfig {
     retryBudgetMs: num(env.RUNNER_RETRY_BUDGET_MS, "RUNNER_RETRY_BUDGET_MS", 0),
   };
 }
+
+/** How long-running jobs are driven across alarm invocations. */
+export interface JobLimits {
+  /** One alarm invocation works this long, then hands over to the next (Cloudflare ends one at 15 min). */
+  invocationBudgetMs: number;
+  /** Invocations that ended without progress before the job fails. */
+  maxInterruptions: number;
+  /** Longest one runner call (a blob included) may take. */
+  runnerCallTimeoutMs: number;
+}
+
+export function jobLimits(env: Env): JobLimits {
+  return {
+    invocationBudgetMs: num(env.JOB_INVOCATION_BUDGET_MS, "JOB_INVOCATION_BUDGET_MS", 1),
+    maxInterruptions: num(env.JOB_MAX_INTERRUPTIONS, "JOB_MAX_INTERRUPTIONS", 1),
+    runnerCallTimeoutMs: num(env.RUNNER_CALL_TIMEOUT_MS, "RUNNER_CALL_TIMEOUT_MS", 1),
+  };
+}

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { ArtifactStore } from "../artifacts/store.ts";
-import { chainConfig } from "../config.ts";
+import { chainConfig, jobLimits } from "../config.ts";
 import { openDb, withDb } from "../db/client.ts";
 import type { Db, OpenDb } from "../db/client.ts";
 import { listVersions, sessionBelongsToProject } from "../db/repo/reads.ts";
@@ -11,7 +11,10 @@ import { fail, ok } from "../domain/result.ts";
 import type { Accepted, JobEvent, JobView, ProjectView, SessionView, VersionView } from "../domain/views.ts";
 import { newId } from "../ids.ts";
 import { runnerFor } from "../runner/select.ts";
+import { Budget, Suspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
+import { emit } from "./context.ts";
+import { beginInvocation, endInvocation, suspendInvocation } from "./interruptions.ts";
 import { finishJob, runJob } from "./job-runner.ts";
 import { ChainStore } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
@@ -19,10 +22,12 @@ import { JobStore } from "./storage/jobs.ts";
 import type { JobRecord } from "./storage/jobs.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
+import { RunStore } from "./storage/runs.ts";
 import { migrate } from "./storage/schema.ts";
+import { WorkspaceStore } from "./storage/workspace.ts";
 
-/** If a job's alarm dies with the instance, this alarm picks the job up again. */
-const WATCHDOG_MS = 5 * 60_000;
+/** If a job's alarm dies with the instance, this alarm (set past the invocation's budget) picks the job up again. */
+const WATCHDOG_MARGIN_MS = 2 * 60_000;
 /** Postgres writes that failed are retried this often. */
 const OUTBOX_RETRY_MS = 30_000;
 
@@ -45,6 +50,8 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly chain: ChainStore;
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
+  private readonly runs: RunStore;
+  private readonly workspace: WorkspaceStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -60,6 +67,8 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
+    this.runs = new RunStore(sql);
+    this.workspace = new WorkspaceStore(sql);
   }
 
   // ---- RPC ----
@@ -186,9 +195,11 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const limits = jobLimits(this.env);
+    const watchdogMs = limits.invocationBudgetMs + WATCHDOG_MARGIN_MS;
     if (this.working) {
       // This instance is on it (a long job outlived the watchdog): keep a watchdog armed.
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
       return;
     }
     await this.flush();
@@ -198,18 +209,27 @@ export class ProjectDO extends DurableObject<Env> {
       if (this.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
       return;
     }
+    const budget = new Budget(Date.now(), limits.invocationBudgetMs);
+    // Marked before anything else: if this invocation dies, the next one knows.
+    const start = beginInvocation(this.jobs, job.id);
     this.working = true;
     this.jobDb = openDb(this.env);
-    const context = this.jobContext(project.id, job);
+    const context = this.jobContext(project.id, job, budget, limits.runnerCallTimeoutMs);
+    let suspended: Suspended | null = null;
     try {
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      await runJob(context, project.resumeOverride);
+      await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
+      if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
+      if (start.interruptions >= limits.maxInterruptions) await this.abandon(context, start.interruptions);
+      else await runJob(context, project.resumeOverride);
     } catch (err) {
-      // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
-      console.error(`job ${job.id} crashed`, err);
-      if (this.jobs.byId(job.id)?.status === "running") {
-        finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
-        await this.flush();
+      if (err instanceof Suspended) suspended = err;
+      else {
+        // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
+        console.error(`job ${job.id} crashed`, err);
+        if (this.jobs.byId(job.id)?.status === "running") {
+          finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
+          await this.flush();
+        }
       }
     } finally {
       this.working = false;
@@ -217,23 +237,48 @@ export class ProjectDO extends DurableObject<Env> {
       this.jobDb = null;
       await db?.close().catch(() => undefined);
     }
+    if (suspended !== null) {
+      // Handed over cleanly: the next invocation follows the run from where this one stopped.
+      suspendInvocation(this.jobs, job.id, suspended.followingLiveRun);
+      await this.ctx.storage.setAlarm(Date.now());
+      return;
+    }
+    endInvocation(this.jobs, job.id);
     const more = this.jobs.next() !== null;
     if (more) await this.ctx.storage.setAlarm(Date.now());
     else if (this.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
     else await this.ctx.storage.deleteAlarm();
   }
 
-  private jobContext(projectId: string, job: JobRecord): JobContext {
+  /** Too many invocations ended without progress: fail the job so the queue moves on. */
+  private async abandon(context: JobContext, interruptions: number): Promise<void> {
+    const run = this.runs.get(context.job.id);
+    this.runs.clear(context.job.id);
+    emit(context, "interrupted", { interruptions, runId: run?.runId ?? null });
+    finishJob(context, "failed", {
+      code: "job_interrupted",
+      message: `The update was interrupted ${interruptions} times without making progress and was stopped.`,
+    });
+    await this.flush();
+    // Its run must not hold the workspace for the next job; the next run resets the tree.
+    if (run !== null) await context.runner.cancelRun(run.runId).catch(() => undefined);
+  }
+
+  private jobContext(projectId: string, job: JobRecord, budget: Budget, callTimeoutMs: number): JobContext {
     return {
       projectId,
+      workspaceId: projectId,
       job,
       config: chainConfig(this.env),
-      runner: runnerFor(this.env, projectId),
+      runner: runnerFor(this.env, projectId, { callTimeoutMs, deadline: budget.deadline }),
       artifacts: new ArtifactStore(this.env.ARTIFACTS, projectId),
       chain: this.chain,
       jobs: this.jobs,
       events: this.events,
       outbox: this.outbox,
+      runs: this.runs,
+      workspace: this.workspace,
+      budget,
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {
