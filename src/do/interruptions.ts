@@ -1,3 +1,6 @@
+import type { JobContext } from "./context.ts";
+import { emit } from "./context.ts";
+import { finishJob } from "./job-runner.ts";
 import type { JobStore } from "./storage/jobs.ts";
 
 // An alarm invocation that ends before its job is done is an interruption when it made no
@@ -37,4 +40,18 @@ export function suspendInvocation(jobs: JobStore, jobId: string, followingLiveRu
 
 export function endInvocation(jobs: JobStore, jobId: string): void {
   jobs.setInvocation(jobId, null);
+}
+
+/** Too many invocations ended without progress: fail the job so the queue moves on. */
+export async function abandonJob(ctx: JobContext, interruptions: number): Promise<void> {
+  const run = ctx.runs.get(ctx.job.id);
+  ctx.runs.clear(ctx.job.id);
+  emit(ctx, "interrupted", { interruptions, runId: run?.runId ?? null });
+  finishJob(ctx, "failed", {
+    code: "job_interrupted",
+    message: `The update was interrupted ${interruptions} times without making progress and was stopped.`,
+  });
+  await ctx.flush();
+  // Its run must not hold the workspace for the next job; the next run resets the tree.
+  if (run !== null) await ctx.runner.cancelRun(run.runId).catch(() => undefined);
 }

@@ -14,7 +14,7 @@ import { runnerFor } from "../runner/select.ts";
 import { Budget, Suspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
 import { emit } from "./context.ts";
-import { beginInvocation, endInvocation, suspendInvocation } from "./interruptions.ts";
+import { abandonJob, beginInvocation, endInvocation, suspendInvocation } from "./interruptions.ts";
 import { finishJob, runJob } from "./job-runner.ts";
 import { ChainStore } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
@@ -219,7 +219,7 @@ export class ProjectDO extends DurableObject<Env> {
     try {
       await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
       if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
-      if (start.interruptions >= limits.maxInterruptions) await this.abandon(context, start.interruptions);
+      if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
       else await runJob(context, project.resumeOverride);
     } catch (err) {
       if (err instanceof Suspended) suspended = err;
@@ -248,20 +248,6 @@ export class ProjectDO extends DurableObject<Env> {
     if (more) await this.ctx.storage.setAlarm(Date.now());
     else if (this.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
     else await this.ctx.storage.deleteAlarm();
-  }
-
-  /** Too many invocations ended without progress: fail the job so the queue moves on. */
-  private async abandon(context: JobContext, interruptions: number): Promise<void> {
-    const run = this.runs.get(context.job.id);
-    this.runs.clear(context.job.id);
-    emit(context, "interrupted", { interruptions, runId: run?.runId ?? null });
-    finishJob(context, "failed", {
-      code: "job_interrupted",
-      message: `The update was interrupted ${interruptions} times without making progress and was stopped.`,
-    });
-    await this.flush();
-    // Its run must not hold the workspace for the next job; the next run resets the tree.
-    if (run !== null) await context.runner.cancelRun(run.runId).catch(() => undefined);
   }
 
   private jobContext(projectId: string, job: JobRecord, budget: Budget, callTimeoutMs: number): JobContext {

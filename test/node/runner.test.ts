@@ -386,6 +386,13 @@ describe("run lifecycle", () => {
       await second.close();
       await sim2Gate.stop();
     }
+    // Finished runs' logs go once they are older than RUNNER_RUN_RETENTION_HOURS.
+    const third = await startRunner({ dataDir, token: null, env: { ...env, RUNNER_RUN_RETENTION_HOURS: "0" }, log: () => {} });
+    try {
+      for (const runId of ["lost-1", "killed-1", "lost-2"]) expect((await runStatus(third, runId)).status, runId).toBe(404);
+    } finally {
+      await third.close();
+    }
   });
 });
 

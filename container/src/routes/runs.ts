@@ -79,9 +79,10 @@ export const runRoutes: Route[] = [
           if (event.type === "result" || event.type === "error") res.end();
         };
         const stop = ctx.app.runs.follow(run, after, write);
-        if (run.final !== null && !res.writableEnded) res.end();
+        // Nothing more will come (finished, or a log without its final event): end here.
+        if (stop === null && !res.writableEnded) res.end();
         const done = (): void => {
-          stop();
+          stop?.();
           resolve();
         };
         res.once("close", done);

@@ -36,11 +36,15 @@ export interface RegistryOptions {
 
 export type StartResult = { created: boolean; run: RunView };
 
+/** How often a running runner looks for run logs past their retention. */
+const SWEEP_EVERY_MS = 60 * 60_000;
+
 export class RunRegistry {
   private readonly options: RegistryOptions;
   private readonly live = new Map<string, LiveRun>();
   /** Starts in flight, so two concurrent POSTs of one run id start it once. */
   private readonly starting = new Map<string, Promise<StartResult>>();
+  private lastSweep = 0;
 
   constructor(options: RegistryOptions) {
     this.options = options;
@@ -51,16 +55,21 @@ export class RunRegistry {
    * is finished as `run_lost` (retryable) so its caller re-runs it. Old finished runs go.
    */
   async recover(): Promise<void> {
+    await this.sweep(true);
+  }
+
+  /** Removes finished runs older than the retention (and, at startup, finishes cut-off ones). */
+  private async sweep(atStartup: boolean): Promise<void> {
     const { dataDir, runRetentionMs } = this.options.config;
+    this.lastSweep = Date.now();
     for (const runId of await listRunIds(dataDir)) {
+      if (this.live.has(runId) || this.starting.has(runId)) continue;
       const files = runFiles(dataDir, runId);
       const stored = await readRunLog(files);
       if (stored === null) {
-        await removeRunLog(files);
-        continue;
-      }
-      if (stored.final === null) {
-        await appendEvent(files, { ...lostEvent("the runner restarted while the run was in progress"), seq: nextSeq(stored.events) });
+        if (atStartup) await removeRunLog(files);
+      } else if (stored.final === null) {
+        if (atStartup) await appendEvent(files, { ...lostEvent("the runner restarted while the run was in progress"), seq: nextSeq(stored.events) });
       } else if (stored.finishedAt !== null && Date.now() - stored.finishedAt > runRetentionMs) {
         await removeRunLog(files);
       }
@@ -96,6 +105,10 @@ export class RunRegistry {
       return this.sameRequest({ created: false, run }, request);
     }
     const run = this.launch(request, files, release);
+    // A long-lived runner drops old run logs now and then (a sleeping container starts afresh).
+    if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
+      void this.sweep(false).catch((err: unknown) => this.options.log(`run log sweep failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
     return { created: true, run };
   }
 
@@ -179,12 +192,13 @@ export class RunRegistry {
 
   /**
    * Calls `listener` with every event after `afterSeq` (those already logged at once, then
-   * new ones as they are written) until the final one. Returns the unsubscribe function.
+   * new ones as they are written) until the final one. Returns the unsubscribe function,
+   * or null when nothing more will come (the run is not live here).
    */
-  follow(run: RunView, afterSeq: number, listener: (event: LoggedEvent) => void): () => void {
+  follow(run: RunView, afterSeq: number, listener: (event: LoggedEvent) => void): (() => void) | null {
     for (const event of run.events) if (event.seq > afterSeq) listener(event);
     const live = this.live.get(run.runId);
-    if (live === undefined || live !== run || run.final !== null) return () => undefined;
+    if (live === undefined || live !== run || run.final !== null) return null;
     live.listeners.add(listener);
     return () => live.listeners.delete(listener);
   }
