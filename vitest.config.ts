@@ -22,6 +22,9 @@ export default defineConfig({
                 RUNNER_URL: inject<string>("fakeRunnerUrl"),
                 RUNNER_RETRY_BASE_MS: "5",
                 RUNNER_RETRY_BUDGET_MS: "2000",
+                // Small on purpose: any job that takes longer than this is handed over
+                // between alarm invocations mid-run, so every test also exercises that path.
+                JOB_INVOCATION_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
                 // The outage tests wait for Postgres this long before calling a resume unverified.
                 OWNERSHIP_CHECK_WAIT_MS: "500",
