@@ -1,8 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two kinds of tests: `worker` runs inside workerd (Worker, Durable Object, R2, Postgres
-// through the Neon driver); `node` runs the runner, the simulator and local tooling.
+// Three kinds of tests: `worker` runs inside workerd (Worker, Durable Object, R2, Postgres
+// through the Neon driver); `node` runs the runner, the simulator, local tooling and the
+// browser tests of the console; `console` tests the console's own logic without a browser.
 export default defineConfig({
   test: {
     projects: [
@@ -21,7 +22,12 @@ export default defineConfig({
                 RUNNER_URL: inject<string>("fakeRunnerUrl"),
                 RUNNER_RETRY_BASE_MS: "5",
                 RUNNER_RETRY_BUDGET_MS: "2000",
+                // Small on purpose: any job that takes longer than this is handed over
+                // between alarm invocations mid-run, so every test also exercises that path.
+                JOB_INVOCATION_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
+                // The outage tests wait for Postgres this long before calling a resume unverified.
+                OWNERSHIP_CHECK_WAIT_MS: "500",
                 ANTHROPIC_API_KEY: "unused-in-tests",
                 // The dev clock's route and offset (test/worker/dev-clock.test.ts); nothing else moves it.
                 DEV_CLOCK_ENABLED: "true",
@@ -42,8 +48,17 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
+          // Builds the console once if its sources changed: the stack's wrangler dev serves it.
+          globalSetup: ["./test/setup/global-console.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "console",
+          environment: "node",
+          include: ["test/console/**/*.test.ts"],
         },
       },
     ],

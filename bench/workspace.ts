@@ -1,11 +1,31 @@
-// The project's files as the runner has them after a job (GET …/workspace/snapshot on the
-// runner), for comparing with the expected workspace.
-import type { SnapshotResponse } from "../container/src/protocol.ts";
+// The project's files as the runner has them after a job, for comparing with the expected
+// workspace: the tree (GET /v1/workspaces/:id/tree), then each file's blob. Read through
+// the product's own runner client, so the benchmark speaks runner protocol v2 as the DO
+// does (the DO uses the project id as the workspace id).
+import { HttpRunnerClient } from "../src/runner/http-client.ts";
 import type { Files } from "../scripts/simulator/reference.ts";
 
-export async function readWorkspace(runnerUrl: string, projectId: string): Promise<Files> {
-  const res = await fetch(`${runnerUrl}/v1/projects/${projectId}/workspace/snapshot`);
-  if (!res.ok) throw new Error(`runner snapshot of ${projectId}: ${res.status}`);
-  const body = (await res.json()) as SnapshotResponse;
-  return Object.fromEntries(body.files.map((f) => [f.path, Buffer.from(f.contentBase64, "base64").toString("utf8")]));
+const CALL_TIMEOUT_MS = 30_000;
+
+export async function readWorkspace(runnerUrl: string, projectId: string, token = ""): Promise<Files> {
+  const base = new URL(runnerUrl);
+  const runner = new HttpRunnerClient({
+    // The client addresses http://runner/…; send each request to the local runner instead.
+    transport: (request) => {
+      const url = new URL(request.url);
+      url.protocol = base.protocol;
+      url.host = base.host;
+      return fetch(new Request(url, request));
+    },
+    token,
+    callTimeoutMs: CALL_TIMEOUT_MS,
+    deadline: Number.POSITIVE_INFINITY,
+  });
+  const tree = await runner.tree(projectId);
+  const files: Files = {};
+  for (const entry of tree.files) {
+    const blob = await runner.openBlob(projectId, entry.sha256);
+    files[entry.path] = await new Response(blob.body).text();
+  }
+  return files;
 }

@@ -4,6 +4,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { startRunner } from "../container/src/server.ts";
+import { ensureConsoleBuilt } from "./console/build.ts";
 import type { RunningRunner } from "../container/src/server.ts";
 import { migrate } from "./db/migrate.ts";
 import { startDatabase } from "./db/start-database.ts";
@@ -83,6 +84,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       simulator = started;
     }
     const runnerDir = join(dataDir, "runner");
+    // The runner's model API: its model proxy forwards the engines' calls there (the
+    // simulator, or the real API with the real key); the engines only get per-run tokens.
     const runnerEnv = {
       ...process.env,
       ANTHROPIC_BASE_URL: simulator?.url ?? process.env.ANTHROPIC_BASE_URL ?? "",
@@ -94,6 +97,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stops.push(() => runner.close());
     const databaseUrl = options.databaseUrl ?? db?.url ?? "";
     const adminToken = process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
+    // wrangler.toml's [assets] directory: the console, rebuilt only if its sources changed.
+    await ensureConsoleBuilt();
     const worker: RunningWorker = await startWorker({
       ...(options.workerPort !== undefined ? { port: options.workerPort } : {}),
       vars: {

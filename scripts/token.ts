@@ -8,5 +8,9 @@ if (user === undefined || user === "") {
   process.exit(2);
 }
 const secret = new TextEncoder().encode(process.env.AUTH_SECRET ?? DEV_AUTH_SECRET);
-const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(user).setIssuedAt().setExpirationTime(expiry).sign(secret);
+// For a Worker that checks aud/iss (AUTH_AUDIENCE/AUTH_ISSUER), set the same env vars here.
+const jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(user).setIssuedAt().setExpirationTime(expiry);
+if (process.env.AUTH_AUDIENCE) jwt.setAudience(process.env.AUTH_AUDIENCE);
+if (process.env.AUTH_ISSUER) jwt.setIssuer(process.env.AUTH_ISSUER);
+const token = await jwt.sign(secret);
 process.stdout.write(`${token}\n`);

@@ -10,9 +10,11 @@ export interface ChainConfig {
   maxAttempts: number;
   retryBaseMs: number;
   retryBudgetMs: number;
+  /** How long a resume may wait for the outbox to reach Postgres before its ownership check. */
+  ownershipWaitMs: number;
 }
 
-function num(raw: string, name: string, min: number): number {
+export function num(raw: string, name: string, min: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min) throw new Error(`config ${name} must be a number >= ${min}, got "${raw}"`);
   return value;
@@ -33,5 +35,53 @@ export function chainConfig(env: Env): ChainConfig {
     maxAttempts: num(env.RUNNER_MAX_ATTEMPTS, "RUNNER_MAX_ATTEMPTS", 1),
     retryBaseMs: num(env.RUNNER_RETRY_BASE_MS, "RUNNER_RETRY_BASE_MS", 0),
     retryBudgetMs: num(env.RUNNER_RETRY_BUDGET_MS, "RUNNER_RETRY_BUDGET_MS", 0),
+    ownershipWaitMs: num(env.OWNERSHIP_CHECK_WAIT_MS, "OWNERSHIP_CHECK_WAIT_MS", 0),
+  };
+}
+
+/** What the Durable Object keeps, and for how long (Postgres keeps the full record). */
+export interface RetentionConfig {
+  jobRetentionMs: number;
+  historyLimit: number;
+}
+
+export function retentionConfig(env: Env): RetentionConfig {
+  return {
+    jobRetentionMs: num(env.JOB_RETENTION_DAYS, "JOB_RETENTION_DAYS", 0) * 86_400_000,
+    historyLimit: num(env.SESSION_HISTORY_LIMIT, "SESSION_HISTORY_LIMIT", 1),
+  };
+}
+
+export interface StreamConfig {
+  maxDurationMs: number;
+  maxPerUser: number;
+}
+
+export function streamConfig(env: Env): StreamConfig {
+  return {
+    maxDurationMs: num(env.SSE_MAX_STREAM_SECONDS, "SSE_MAX_STREAM_SECONDS", 1) * 1000,
+    maxPerUser: num(env.SSE_MAX_STREAMS_PER_USER, "SSE_MAX_STREAMS_PER_USER", 1),
+  };
+}
+
+/** Runner slots: containers that may run jobs at once (= [[containers]] max_instances). */
+export function runnerSlots(env: Env): number {
+  return Math.floor(num(env.RUNNER_SLOTS, "RUNNER_SLOTS", 1));
+}
+/** How long-running jobs are driven across alarm invocations. */
+export interface JobLimits {
+  /** One alarm invocation works this long, then hands over to the next (Cloudflare ends one at 15 min). */
+  invocationBudgetMs: number;
+  /** Invocations that ended without progress before the job fails. */
+  maxInterruptions: number;
+  /** Longest one runner call (a blob included) may take. */
+  runnerCallTimeoutMs: number;
+}
+
+export function jobLimits(env: Env): JobLimits {
+  return {
+    invocationBudgetMs: num(env.JOB_INVOCATION_BUDGET_MS, "JOB_INVOCATION_BUDGET_MS", 1),
+    maxInterruptions: num(env.JOB_MAX_INTERRUPTIONS, "JOB_MAX_INTERRUPTIONS", 1),
+    runnerCallTimeoutMs: num(env.RUNNER_CALL_TIMEOUT_MS, "RUNNER_CALL_TIMEOUT_MS", 1),
   };
 }

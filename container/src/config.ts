@@ -1,6 +1,7 @@
 // Runner configuration, read once from the environment (or given by tests), and the
 // environment each engine process gets.
 import path from "node:path";
+import type { ModelUpstream, RunAccess } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
 
 export interface RunnerConfig {
@@ -13,19 +14,26 @@ export interface RunnerConfig {
   runTimeoutMs: number;
   maxSnapshotBytes: number;
   maxTranscriptBytes: number;
-  /** Variables handed to the engine: model API endpoint, key, model choice. */
+  /** Finished runs' event logs are kept this long for callers that come back for them. */
+  runRetentionMs: number;
+  /** Variables handed to the engine: model choice, timeouts, PATH, locale. */
   passThrough: Record<string, string>;
+  /** Where the model proxy sends the engine's calls, with the real credential. */
+  modelUpstream: ModelUpstream;
+  /** Loopback port of the model proxy (RUNNER_MODEL_PROXY_PORT); 0 picks a free one. */
+  modelProxyPort: number;
   /** Learned from the engine's init message; the SDK's bundled version until then. */
   engineVersion: string;
 }
 
 export type EnvLike = Record<string, string | undefined>;
 
-/** Variables the engine may see from the runner's own environment; nothing else leaks. */
+/**
+ * Variables the engine may see from the runner's own environment; nothing else leaks. The
+ * model API's URL and credential are not among them: the engine talks to the model proxy
+ * with a per-run token. Nor are HTTP proxies: the engine's only peer is on loopback.
+ */
 const PASS_THROUGH = [
-  "ANTHROPIC_BASE_URL",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_AUTH_TOKEN",
   "ANTHROPIC_MODEL",
   "ANTHROPIC_DEFAULT_HAIKU_MODEL",
   "ANTHROPIC_DEFAULT_SONNET_MODEL",
@@ -34,10 +42,10 @@ const PASS_THROUGH = [
   "PATH",
   "LANG",
   "TMPDIR",
-  "HTTPS_PROXY",
-  "HTTP_PROXY",
-  "NO_PROXY",
 ];
+
+/** The real API when the runner's environment names no other. */
+const DEFAULT_MODEL_API = "https://api.anthropic.com";
 
 export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: string | null } = {}): RunnerConfig {
   const dataDir = overrides.dataDir ?? env.RUNNER_DATA_DIR ?? path.join(process.cwd(), ".dev-data", "runner");
@@ -55,19 +63,38 @@ export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: 
     runTimeoutMs: int(env.RUNNER_RUN_TIMEOUT_MS, 15 * 60_000),
     maxSnapshotBytes: int(env.RUNNER_MAX_SNAPSHOT_BYTES, 256 * 1024 * 1024),
     maxTranscriptBytes: int(env.RUNNER_MAX_TRANSCRIPT_BYTES, 128 * 1024 * 1024),
+    runRetentionMs: int(env.RUNNER_RUN_RETENTION_HOURS, 24) * 3_600_000,
     passThrough,
+    modelUpstream: modelUpstream(env),
+    modelProxyPort: int(env.RUNNER_MODEL_PROXY_PORT, 0),
     engineVersion: "unknown",
   };
 }
 
-export function engineEnv(config: RunnerConfig, paths: ProjectPaths): Record<string, string> {
+/** The runner's own ANTHROPIC_BASE_URL and key (or auth token): the proxy's upstream. */
+function modelUpstream(env: EnvLike): ModelUpstream {
+  const apiKey = nonEmpty(env.ANTHROPIC_API_KEY);
+  const authToken = nonEmpty(env.ANTHROPIC_AUTH_TOKEN);
+  return {
+    baseUrl: nonEmpty(env.ANTHROPIC_BASE_URL) ?? DEFAULT_MODEL_API,
+    credential: apiKey !== null ? { "x-api-key": apiKey } : authToken !== null ? { authorization: `Bearer ${authToken}` } : null,
+  };
+}
+
+/** The engine's whole environment: no runner secret, only its run's proxy URL and token. */
+export function engineEnv(config: RunnerConfig, paths: ProjectPaths, model: RunAccess): Record<string, string> {
   return {
     ...config.passThrough,
+    ANTHROPIC_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: model.token,
     // Per-project HOME and config dir: transcripts and engine state never cross projects.
     HOME: paths.root,
     CLAUDE_CONFIG_DIR: paths.claudeConfig,
     // Only the model API is contacted (no telemetry, update checks, etc.).
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    // `@/etc/passwd` in a prompt would otherwise be read and attached by the engine itself,
+    // with no tool call and so no confinement check (measured on 2.1.330).
+    CLAUDE_CODE_DISABLE_FILE_MENTIONS: "1",
     // bypassPermissions is refused as root unless the engine is told it is sandboxed.
     IS_SANDBOX: "1",
     CLAUDE_CODE_MAX_RETRIES: String(config.engineMaxRetries),

@@ -2,15 +2,18 @@
 // stream into protocol progress events plus a summary of what happened.
 import { query } from "@anthropic-ai/claude-agent-sdk";
 import type { Options, SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { confinementHooks } from "./confine/hook.ts";
 import type { RunEvent } from "./protocol.ts";
 import { fromApiUsage } from "./usage.ts";
 
 /**
  * File tools only: the runner edits a workspace, it never runs commands or fetches URLs.
  * LS is gone from Claude Code 2.1 (the engine ignores unknown names); older engines have it.
+ * Claude Code 2.1.330 advertises Read, Write, Edit, Glob, Grep (and a deferred-loading
+ * placeholder it never runs) for this list; confine/policy.ts checks each before it runs.
  */
 export const ENGINE_TOOLS = ["Read", "Write", "Edit", "Glob", "Grep", "LS"];
 
@@ -35,12 +38,15 @@ export interface EngineRun {
   assistantErrors: string[];
   toolCalls: number;
   filesRead: number;
+  /** Tool calls refused by the confinement hook (each also emitted as `tool_refused`). */
+  refusedToolCalls: number;
   /** Prompt size of the latest main-conversation model call. */
   contextTokens: number;
   thrown: unknown;
 }
 
 export async function runEngine(input: EngineInput): Promise<EngineRun> {
+  const workspace = { cwd: input.cwd, root: await realpath(input.cwd) };
   const run: EngineRun = {
     result: null,
     sawInit: false,
@@ -49,6 +55,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     assistantErrors: [],
     toolCalls: 0,
     filesRead: 0,
+    refusedToolCalls: 0,
     contextTokens: 0,
     thrown: undefined,
   };
@@ -56,6 +63,11 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
   const onAbort = (): void => abortController.abort();
   if (input.signal.aborted) abortController.abort();
   else input.signal.addEventListener("abort", onAbort, { once: true });
+
+  const hooks = confinementHooks(workspace, (name, toolInput, reason) => {
+    run.refusedToolCalls++;
+    input.onEvent({ type: "tool_refused", name, target: toolTarget(toolInput, input.cwd), reason });
+  });
 
   const options: Options = {
     cwd: input.cwd,
@@ -65,6 +77,8 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     allowedTools: ENGINE_TOOLS,
     permissionMode: "bypassPermissions",
     allowDangerouslySkipPermissions: true,
+    // The confinement to the workspace; see confine/hook.ts for why a hook.
+    hooks,
     // No user/project/local settings files: behaviour must not depend on files in the workspace.
     settingSources: [],
     strictMcpConfig: true,

@@ -5,8 +5,11 @@ import { classifyOutcome } from "./classify.ts";
 import type { RunnerConfig } from "./config.ts";
 import { engineEnv } from "./config.ts";
 import { runEngine } from "./engine.ts";
+import type { EngineRun } from "./engine.ts";
 import { RunFailure } from "./errors.ts";
 import { hashWorkspace, loadBaseline, saveBaseline, toFingerprint } from "./fingerprint.ts";
+import { usageMismatch } from "./model-proxy/reconcile.ts";
+import type { ModelProxy, RunTraffic } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
 import { buildPrompt, parseMetadata } from "./prompts.ts";
 import type { FinalEvent, RunEvent, RunRequest } from "./protocol.ts";
@@ -17,6 +20,7 @@ import { runUsage } from "./usage.ts";
 export interface OperationContext {
   config: RunnerConfig;
   paths: ProjectPaths;
+  modelProxy: ModelProxy;
   emit: (event: RunEvent) => void;
   signal: AbortSignal;
   log: (line: string) => void;
@@ -56,19 +60,28 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   let stderrTail = "";
   const timeout = AbortSignal.timeout(config.runTimeoutMs);
   const signal = AbortSignal.any([ctx.signal, timeout]);
-  const run = await runEngine({
-    prompt: buildPrompt(req),
-    cwd: paths.workspace,
-    resume: req.resumeSessionId,
-    forkSession: req.forkSession,
-    env: engineEnv(config, paths),
-    maxTurns: config.maxTurns,
-    signal,
-    onEvent: ctx.emit,
-    onStderr: (chunk) => {
-      stderrTail = (stderrTail + chunk).slice(-4000);
-    },
-  });
+  // The engine's key to the model API lives exactly as long as this run (the deadline only
+  // matters if the end were never reached).
+  const model = ctx.modelProxy.openRun(req.runId, config.runTimeoutMs + 60_000);
+  let run: EngineRun;
+  let traffic: RunTraffic;
+  try {
+    run = await runEngine({
+      prompt: buildPrompt(req),
+      cwd: paths.workspace,
+      resume: req.resumeSessionId,
+      forkSession: req.forkSession,
+      env: engineEnv(config, paths, model),
+      maxTurns: config.maxTurns,
+      signal,
+      onEvent: ctx.emit,
+      onStderr: (chunk) => {
+        stderrTail = (stderrTail + chunk).slice(-4000);
+      },
+    });
+  } finally {
+    traffic = ctx.modelProxy.closeRun(model);
+  }
   const durationMs = Date.now() - started;
   if (run.engineVersion !== null) config.engineVersion = run.engineVersion;
 
@@ -97,7 +110,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   });
   if (failure !== null) {
     if (failure.code === "internal") ctx.log(`run ${req.runId}: ${failure.message}; engine stderr: ${stderrTail.trim() || "(none)"}`);
-    return failure.toEvent();
+    return { ...failure.toEvent(), refusedToolCalls: run.refusedToolCalls };
   }
   if (result === null || result.subtype !== "success") {
     // classifyOutcome only lets successful results through; this narrows the type.
@@ -115,6 +128,11 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     modelUsage: result.modelUsage,
     usage: result.usage,
   });
+  const mismatch = usageMismatch(traffic, usage);
+  ctx.log(
+    `run ${req.runId}: ${traffic.requests} model requests through the proxy; ` +
+      (mismatch === null ? "usage matches the engine's" : `usage MISMATCH with the engine's: ${mismatch}`),
+  );
   return {
     type: "result",
     sessionId: result.session_id,
@@ -126,6 +144,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     contextTokens: run.contextTokens,
     toolCalls: run.toolCalls,
     filesRead: run.filesRead,
+    refusedToolCalls: run.refusedToolCalls,
     text: result.result,
     metadata: req.operation === "metadata" ? parseMetadata(result.result) : null,
     fingerprint,

@@ -12,12 +12,19 @@ import { bundledEngineVersion } from "./engine.ts";
 import { HttpError } from "./errors.ts";
 import { sendError } from "./http.ts";
 import { ProjectLocks } from "./locks.ts";
+import { startModelProxy } from "./model-proxy/server.ts";
+import { blobRoutes } from "./routes/blobs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { workspaceRoutes } from "./routes/workspace.ts";
+import { RunRegistry } from "./runs/registry.ts";
+import { BlobLocations } from "./tree.ts";
 
-const ROUTES: Route[] = [...healthRoutes, ...runRoutes, ...workspaceRoutes, ...sessionRoutes];
+const ROUTES: Route[] = [...healthRoutes, ...runRoutes, ...workspaceRoutes, ...blobRoutes, ...sessionRoutes];
+
+/** How long close() waits for stopped runs to log their final event. */
+const DRAIN_MS = 10_000;
 
 export interface StartRunnerOptions {
   /** 0 or omitted picks a free port. */
@@ -26,7 +33,8 @@ export interface StartRunnerOptions {
   host?: string;
   /** Root of per-project directories (default RUNNER_DATA_DIR). */
   dataDir?: string;
-  /** RUNNER_TOKEN, ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY, RUNNER_* tuning (default process.env). */
+  /** RUNNER_TOKEN, ANTHROPIC_BASE_URL + ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) of the
+   * model API the proxy forwards to, RUNNER_* tuning (default process.env). */
   env?: EnvLike;
   /** Overrides env.RUNNER_TOKEN; null disables auth. */
   token?: string | null;
@@ -36,6 +44,8 @@ export interface StartRunnerOptions {
 export interface RunningRunner {
   url: string;
   port: number;
+  /** The model proxy the engines use (loopback). */
+  modelProxyUrl: string;
   config: RunnerConfig;
   close(): Promise<void>;
 }
@@ -48,13 +58,14 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
   });
   config.engineVersion = await bundledEngineVersion();
   await mkdir(config.dataDir, { recursive: true });
+  const log = options.log ?? ((line: string) => process.stderr.write(`[runner] ${line}\n`));
+  const modelProxy = await startModelProxy({ upstream: config.modelUpstream, port: config.modelProxyPort, log });
   const shutdown = new AbortController();
-  const app: AppState = {
-    config,
-    locks: new ProjectLocks(),
-    shutdown: shutdown.signal,
-    log: options.log ?? ((line) => process.stderr.write(`[runner] ${line}\n`)),
-  };
+  const locks = new ProjectLocks();
+  const runs = new RunRegistry({ config, locks, modelProxy, shutdown: shutdown.signal, log });
+  // Runs a previous process left unfinished are reported lost before anyone asks.
+  await runs.recover();
+  const app: AppState = { config, locks, modelProxy, runs, blobs: new BlobLocations(), shutdown: shutdown.signal, log };
 
   const server = createServer((req, res) => {
     void handle(app, req, res);
@@ -63,24 +74,32 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await modelProxy.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`,
     port,
+    modelProxyUrl: modelProxy.url,
     config,
     close: async () => {
       shutdown.abort();
+      await runs.drain(DRAIN_MS);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await modelProxy.close();
     },
   };
 }

@@ -39,6 +39,9 @@ export const resumeOutcomes = [
   "stale",
   "skipped",
   "security_violation",
+  // The project's ownership of the session could not be checked (Postgres unreachable,
+  // or the rows proving it have not landed): not resumed, and never called a violation.
+  "ownership_unverified",
   "error",
 ] as const;
 
@@ -156,6 +159,8 @@ export const projectAiSessionMetrics = pgTable(
     numTurns: count("num_turns"),
     toolCalls: count("tool_calls"),
     filesRead: count("files_read"),
+    /** Tool calls the runner refused (outside the workspace, or a tool not allowed). */
+    refusedToolCalls: count("refused_tool_calls"),
     isResumable: boolean("is_resumable").notNull().default(true),
     resumeFailureCount: count("resume_failure_count"),
     /** Set by the writer so a write replayed from the DO's outbox lands once. */
@@ -201,6 +206,25 @@ export const sessionResumeAttempts = pgTable(
   ],
 );
 
+/**
+ * Writes Postgres refused for good (SQLSTATE class 22/23), recorded by the Durable Object
+ * that moved them to its dead-letter table. Only what the write was, never its values
+ * (they are what Postgres refused). No foreign key: the refused write may be the project's.
+ */
+export const outboxDeadLetters = pgTable(
+  "outbox_dead_letters",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    projectId: text("project_id").notNull(),
+    op: text("op").notNull(),
+    sqlState: text("sql_state"),
+    /** Set by the writer so a write replayed from the DO's outbox lands once. */
+    dedupeKey: text("dedupe_key").unique("outbox_dead_letters_dedupe_key_unique"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outbox_dead_letters_project_id_created_at_idx").on(t.projectId, t.createdAt)],
+);
+
 export const projectsRelations = relations(projects, ({ many }) => ({
   versions: many(projectVersions),
   metrics: many(projectAiSessionMetrics),
@@ -243,3 +267,4 @@ export type ProjectAiSessionMetric = typeof projectAiSessionMetrics.$inferSelect
 export type NewProjectAiSessionMetric = typeof projectAiSessionMetrics.$inferInsert;
 export type SessionResumeAttempt = typeof sessionResumeAttempts.$inferSelect;
 export type NewSessionResumeAttempt = typeof sessionResumeAttempts.$inferInsert;
+export type OutboxDeadLetter = typeof outboxDeadLetters.$inferSelect;

@@ -3,8 +3,10 @@ import { callRunner } from "./call.ts";
 import type { RunExtras } from "./call.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
+import { verifyOwnership } from "./ownership.ts";
+import { rethrowIfSuspended } from "./budget.ts";
 import { recordStep } from "./record.ts";
-import { restoreTranscript } from "./rehydrate.ts";
+import { ArtifactsUnavailable, restoreTranscript, saveStep } from "./rehydrate.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -19,22 +21,16 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
     audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: "security_violation", reason: "session id is not part of this project's chain", errorText: null });
     return { ok: false, reason: "security_violation" };
   }
-  await ctx.flush();
-  const owned = await ctx.sessionInPostgres(sessionId);
-  if (owned !== true) {
-    const violation = owned === false;
-    audit(ctx, {
-      requestedSessionId: sessionId,
-      returnedSessionId: null,
-      outcome: violation ? "security_violation" : "error",
-      reason: violation ? "Postgres has no version of this project with this session" : "could not verify the session's project in Postgres",
-      errorText: null,
-    });
+  const check = await verifyOwnership(ctx, sessionId);
+  if (check.ownership !== "owned") {
+    const violation = check.ownership === "violation";
+    audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: violation ? "security_violation" : "ownership_unverified", reason: check.reason, errorText: null });
     return { ok: false, reason: violation ? "security_violation" : "ownership_unverified" };
   }
   try {
     await restoreTranscript(ctx, sessionId);
   } catch (err) {
+    rethrowIfSuspended(err, ctx.budget);
     // The resume is still tried: the runner may have it after all, or says not_found.
     warn(ctx, "could not rehydrate the transcript", err);
   }
@@ -53,7 +49,6 @@ function fellBack(ctx: JobContext, reason: string): void {
  */
 export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}): Promise<StepOutcome> {
   let sessionIn = resumeFrom;
-  let hardFailures = 0;
   for (;;) {
     if (sessionIn !== null) {
       const verdict = await prepareResume(ctx, sessionIn);
@@ -64,10 +59,20 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
       }
     }
     ctx.jobs.setStep(ctx.job.id, operation);
-    emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
+    // A step whose run an earlier invocation started is being continued, not started.
+    const inFlight = ctx.runs.get(ctx.job.id);
+    if (inFlight?.step !== operation || inFlight.sessionIn !== sessionIn) emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, extras);
     if (outcome.ok) {
+      try {
+        await saveStep(ctx, outcome.result);
+      } catch (err) {
+        if (!(err instanceof ArtifactsUnavailable)) throw err;
+        // The result cannot become the head without its tree and transcript in R2.
+        ctx.runs.clear(ctx.job.id);
+        return { ok: false, code: "artifacts_unavailable", message: err.message };
+      }
       await recordStep(ctx, operation, sessionIn, outcome.result, generation);
       return { ok: true, result: outcome.result };
     }
@@ -76,26 +81,22 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
       return { ok: false, code: error.code, message: error.message };
     }
     const base = { requestedSessionId: sessionIn, returnedSessionId: null, errorText: error.message.slice(0, 2000) };
-    if (error.code === "compact_failed") {
-      audit(ctx, { ...base, outcome: "error", reason: "compaction failed; the session is unchanged" });
+    // Only a session that cannot be loaded counts against it. A task failure of a resumed
+    // run (turn limit, refusal, engine error, a failed compaction) says nothing about the
+    // session: the step fails as it would have fresh, no second run on the same job, and
+    // the session stays resumable (README: Failures).
+    if (error.code !== "session_not_found" && error.code !== "session_corrupted") {
+      const reason = error.code === "compact_failed" ? "compaction failed; the session is unchanged" : `${operation}: the resumed run failed (${error.code}); the session stays resumable`;
+      audit(ctx, { ...base, outcome: "error", reason });
       return { ok: false, code: error.code, message: error.message };
     }
-    let corrupted = error.code === "session_corrupted";
-    if (error.code === "session_not_found") {
-      ctx.chain.recordFailure();
-      audit(ctx, { ...base, outcome: "not_found", reason: `${operation}: the runner has no transcript for this session` });
-    } else if (!corrupted) {
-      // A non-transient failure of a resume: once may be bad luck, twice means the session is bad.
-      hardFailures += 1;
-      ctx.chain.recordFailure();
-      audit(ctx, { ...base, outcome: "error", reason: `${operation}: resume failed (${error.code}), try ${hardFailures}` });
-      if (hardFailures < 2) continue;
-      corrupted = true;
-    }
+    const corrupted = error.code === "session_corrupted";
+    ctx.chain.recordFailure();
     if (corrupted) {
-      if (error.code === "session_corrupted") ctx.chain.recordFailure();
       ctx.chain.markNonResumable();
       audit(ctx, { ...base, outcome: "corrupted", reason: `${operation}: session marked non-resumable` });
+    } else {
+      audit(ctx, { ...base, outcome: "not_found", reason: `${operation}: the runner has no transcript for this session` });
     }
     if (!allowFresh) return { ok: false, code: error.code, message: error.message };
     fellBack(ctx, corrupted ? "session_corrupted" : "session_not_found");

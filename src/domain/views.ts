@@ -1,5 +1,6 @@
 // Shapes the Durable Object returns over RPC and the API serialises as JSON.
-export type JobStatus = "queued" | "running" | "succeeded" | "failed";
+/** waiting_for_runner: next in its queue, waiting for a free runner slot (capacity). */
+export type JobStatus = "queued" | "waiting_for_runner" | "running" | "succeeded" | "failed";
 export type VersionKind = "create" | "update";
 export type Operation = "build" | "update" | "metadata" | "compact";
 export type ResumeDecisionKind = "resume" | "fresh";
@@ -63,7 +64,10 @@ export interface SessionView {
   failureCount: number;
   generation: number;
   resetPending: boolean;
+  /** One page of the history, oldest first. */
   history: ChainLink[];
+  /** Position after this page (the router turns it into an opaque cursor); null at the end. */
+  historyNext: number | null;
 }
 
 export interface JobEvent {

@@ -98,8 +98,10 @@ export function families(r: MetricsReport): Family[] {
     f("session_resumed_operations_total", "counter", "Operations that started from an existing session.", [{ value: r.sessionIdChanges.resumedOperations }]),
     f("session_id_changes_total", "counter", "Operations that started from a session and returned a different session id.", [{ value: r.sessionIdChanges.changed }]),
     f("session_id_change_ratio", "gauge", "session_id_changes_total / session_resumed_operations_total; NaN before the first.", [{ value: r.sessionIdChanges.rate }]),
+    f("refused_tool_calls_total", "counter", "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed).", [{ value: r.refusedToolCalls }]),
     f("jobs_queued", "gauge", "Versions waiting in a queue.", [{ value: r.queue.queued }]),
     f("jobs_running", "gauge", "Versions being worked on.", [{ value: r.queue.running }]),
+    f("outbox_dead_letters_total", "counter", "Writes Postgres refused for good (SQLSTATE class 22/23), moved to a project's dead-letter table, by write kind.", byKey(r.deadLetters.byOp, "op")),
     f("transcript_storage_bytes", "gauge", "Bytes stored in R2 under projects/ (transcripts and workspace snapshots).", [{ value: r.transcriptStorage.bytes }]),
     f("transcript_storage_objects", "gauge", "Objects stored in R2 under projects/.", [{ value: r.transcriptStorage.objects }]),
   ];

@@ -1,8 +1,10 @@
 // Builds one MetricsReport: the queries run one after another on one Pool (a Worker
 // request may hold only a few connections at once), then R2 is listed for storage size.
 import { withDb } from "../db/client.ts";
+import { deadLetterStats } from "./dead-letters.ts";
 import type { DbEnv } from "../db/client.ts";
 import { queueStats } from "./queue.ts";
+import { refusedToolCalls } from "./refusals.ts";
 import { failures, fallbacks, resumeStats } from "./resume.ts";
 import { ownedProjectIds, projectCount } from "./scope.ts";
 import { sessionAgeHistogram, sessionIdChanges } from "./sessions.ts";
@@ -27,6 +29,8 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       age: await sessionAgeHistogram(db, scope),
       changes: await sessionIdChanges(db, scope),
       queue: await queueStats(db, scope),
+      refused: await refusedToolCalls(db, scope),
+      deadLetters: await deadLetterStats(db, scope),
     };
   });
   const storage = await storageSize(env.ARTIFACTS, pg.ids);
@@ -40,6 +44,8 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     sessionAgeAtResumeSeconds: pg.age,
     sessionIdChanges: pg.changes,
     queue: pg.queue,
+    refusedToolCalls: pg.refused,
+    deadLetters: pg.deadLetters,
     transcriptStorage: storage,
   };
 }

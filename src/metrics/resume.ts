@@ -7,8 +7,8 @@ import { inScope } from "./scope.ts";
 import type { CountByKey, MetricsReport, MetricsScope } from "./types.ts";
 
 /** stale and skipped are decisions not to resume; every other outcome followed a real try. */
-const NOT_TRIED: ReadonlySet<ResumeOutcome> = new Set(["stale", "skipped"]);
-const SUCCEEDED: ReadonlySet<ResumeOutcome> = new Set(["resumed", "forked"]);
+export const NOT_TRIED: ReadonlySet<ResumeOutcome> = new Set(["stale", "skipped"]);
+export const SUCCEEDED: ReadonlySet<ResumeOutcome> = new Set(["resumed", "forked"]);
 
 export async function resumeStats(db: Db, scope: MetricsScope): Promise<Omit<MetricsReport["resume"], "fallbacks">> {
   const rows = await db

@@ -1,5 +1,6 @@
 // Session age at resume and how often the session id changed, from the per-operation rows.
 import { and, isNotNull, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projectAiSessionMetrics, projects } from "../db/schema.ts";
 import { inScope } from "./scope.ts";
@@ -17,23 +18,26 @@ export const SESSION_AGE_BUCKETS_SECONDS = [10, 60, 300, 900, 3600, 6 * 3600, 24
  * and the start of the resuming operation (its row's time minus its duration). Under
  * fork-per-operation this is the time since the session was created; it is the same idle
  * time the staleness rule (SESSION_MAX_AGE_HOURS) looks at. Row times are when the DO
- * recorded each step, right after it ended.
+ * recorded each step, right after it ended. Rows: (version_id, age) in seconds.
  */
-export async function sessionAgeHistogram(db: Db, scope: MetricsScope): Promise<Histogram> {
+export function resumeAges(scope: MetricsScope): SQL {
   const m = projectAiSessionMetrics;
   const age = sql`greatest(0, extract(epoch from (r.created_at - r.duration_ms * interval '1 millisecond' - p.last_used)))`;
-  const bucketCounts = SESSION_AGE_BUCKETS_SECONDS.map((le) => sql`count(*) filter (where a.age <= ${sql.raw(String(le))})::int`);
   const scoped = scope.kind === "all" ? sql`true` : sql`r.project_id in (select ${projects.id} from ${projects} where ${projects.ownerUserId} = ${scope.userId})`;
-  const result = await db.execute<Record<string, unknown>>(sql`
-    with ages as (
-      select ${age} as age
+  return sql`
+      select r.version_id, ${age} as age
       from ${m} r
       join lateral (
         select max(p.created_at) as last_used from ${m} p
         where p.project_id = r.project_id and p.session_id_out = r.session_id_in and p.id < r.id
       ) p on p.last_used is not null
-      where r.operation = 'update' and r.session_id_in is not null and ${scoped}
-    )
+      where r.operation = 'update' and r.session_id_in is not null and ${scoped}`;
+}
+
+export async function sessionAgeHistogram(db: Db, scope: MetricsScope): Promise<Histogram> {
+  const bucketCounts = SESSION_AGE_BUCKETS_SECONDS.map((le) => sql`count(*) filter (where a.age <= ${sql.raw(String(le))})::int`);
+  const result = await db.execute<Record<string, unknown>>(sql`
+    with ages as (${resumeAges(scope)})
     select count(*)::int as n, coalesce(sum(a.age), 0)::float8 as total, ${sql.join(bucketCounts.map((c, i) => sql`${c} as ${sql.raw(`b${i}`)}`), sql`, `)}
     from ages a`);
   const row = result.rows[0] ?? {};

@@ -67,5 +67,9 @@ export interface MetricsReport {
     rate: number | null;
   };
   queue: { queued: number; running: number };
+  /** Tool calls the runner refused before they ran, over every recorded operation. */
+  refusedToolCalls: number;
+  /** Outbox writes Postgres refused for good (each Durable Object keeps them in its dead letter). */
+  deadLetters: { total: number; byOp: CountByKey[] };
   transcriptStorage: { bytes: number; objects: number };
 }

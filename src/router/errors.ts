@@ -6,13 +6,14 @@ export type ErrorCode =
   | "not_found"
   | "idempotency_conflict"
   | "payload_too_large"
+  | "too_many_requests"
   | "unavailable"
   | "internal";
 
 // An error meant for the client: its message is public. Anything else that reaches
 // app.onError becomes a generic 500 and its details go to the log only.
 export class HttpError extends Error {
-  readonly status: 400 | 401 | 404 | 409 | 413 | 500 | 503;
+  readonly status: 400 | 401 | 404 | 409 | 413 | 429 | 500 | 503;
   readonly code: ErrorCode;
   constructor(status: HttpError["status"], code: ErrorCode, message: string) {
     super(message);

@@ -40,6 +40,8 @@ export const MetricsBody = z
     }),
     sessionIdChanges: z.object({ resumedOperations: z.number(), changed: z.number(), rate: z.number().nullable() }),
     queue: z.object({ queued: z.number(), running: z.number() }),
+    refusedToolCalls: z.number().openapi({ description: "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed)." }),
+    deadLetters: z.object({ total: z.number(), byOp: z.array(CountByKey) }).openapi({ description: "Outbox writes Postgres refused for good, by write kind." }),
     transcriptStorage: z.object({ bytes: z.number(), objects: z.number() }),
   })
   .openapi("Metrics");
@@ -59,7 +61,7 @@ async function report(env: Env, scope: MetricsScope): Promise<MetricsReport> {
 }
 
 /** ADMIN_TOKEN sees every project; otherwise a user JWT sees that user's projects. */
-async function scopeOf(c: Context<AppEnv>): Promise<MetricsScope> {
+export async function scopeOf(c: Context<AppEnv>): Promise<MetricsScope> {
   if (await tokenMatches(bearerToken(c.req.header("authorization")), c.env.ADMIN_TOKEN)) return { kind: "all" };
   await requireUser(c, async () => undefined);
   return { kind: "owner", userId: c.get("userId") };

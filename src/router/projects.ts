@@ -3,12 +3,17 @@ import { newId } from "../ids.ts";
 import { requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { projectStub, unwrap } from "./context.ts";
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, NextCursor, PageQuery } from "./pagination.ts";
 import { validationHook } from "./validation.ts";
-import { acceptedJson } from "./views.ts";
+import { acceptedJson, sessionJson } from "./views.ts";
 import {
   Accepted, CreateProjectBody, errorResponses, IdempotencyHeaders, Job, JobParams, PatchProjectBody, Project,
-  ProjectParams, Session, UpdateBody, Version,
+  ProjectParams, QueueStats, Session, UpdateBody, Version,
 } from "./schemas.ts";
+
+const Position = z.number().int().nonnegative();
+/** GET /:id and the reset answer carry the chain with the first page of its history. */
+const FIRST_HISTORY_PAGE = { limit: DEFAULT_PAGE_SIZE, after: null };
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 const security = [{ bearer: [] }];
@@ -52,11 +57,14 @@ projects.openapi(
     method: "get", path: "/{id}", security, summary: "A project with its session summary and queue",
     request: { params: ProjectParams },
     responses: {
-      200: json(z.object({ project: Project, session: Session, queue: z.object({ queued: z.number(), running: z.number(), outbox: z.number() }) }), "The project"),
+      200: json(z.object({ project: Project, session: Session, queue: QueueStats }), "The project"),
       ...errorResponses,
     },
   }),
-  async (c) => c.json(unwrap(await projectStub(c.env, c.req.valid("param").id).getProject(c.get("userId"))), 200),
+  async (c) => {
+    const { project, session, queue } = unwrap(await projectStub(c.env, c.req.valid("param").id).getProject(c.get("userId"), FIRST_HISTORY_PAGE));
+    return c.json({ project, session: sessionJson(session), queue }, 200);
+  },
 );
 
 projects.openapi(
@@ -73,13 +81,15 @@ projects.openapi(
 
 projects.openapi(
   createRoute({
-    method: "get", path: "/{id}/versions", security, summary: "The project's versions, oldest first",
-    request: { params: ProjectParams },
-    responses: { 200: json(z.object({ versions: z.array(Version) }), "Versions"), ...errorResponses },
+    method: "get", path: "/{id}/versions", security, summary: "The project's versions, oldest first, a page at a time",
+    request: { params: ProjectParams, query: PageQuery },
+    responses: { 200: json(z.object({ versions: z.array(Version), nextCursor: NextCursor }), "Versions"), ...errorResponses },
   }),
   async (c) => {
-    const rows = unwrap(await projectStub(c.env, c.req.valid("param").id).listVersions(c.get("userId")));
-    return c.json({ versions: rows }, 200);
+    const { limit, cursor } = c.req.valid("query");
+    const page = { limit, after: decodeCursor(cursor, "versions", Position) };
+    const { versions, next } = unwrap(await projectStub(c.env, c.req.valid("param").id).listVersions(c.get("userId"), page));
+    return c.json({ versions, nextCursor: encodeCursor("versions", next) }, 200);
   },
 );
 
@@ -97,11 +107,15 @@ projects.openapi(
 
 projects.openapi(
   createRoute({
-    method: "get", path: "/{id}/session", security, summary: "The session chain: head, age, health and history",
-    request: { params: ProjectParams },
+    method: "get", path: "/{id}/session", security, summary: "The session chain: head, age, health and a page of its history",
+    request: { params: ProjectParams, query: PageQuery },
     responses: { 200: json(Session, "The session chain"), ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await projectStub(c.env, c.req.valid("param").id).getSession(c.get("userId"))), 200),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = { limit, after: decodeCursor(cursor, "history", Position) };
+    return c.json(sessionJson(unwrap(await projectStub(c.env, c.req.valid("param").id).getSession(c.get("userId"), page))), 200);
+  },
 );
 
 projects.openapi(
@@ -110,5 +124,5 @@ projects.openapi(
     request: { params: ProjectParams },
     responses: { 200: json(Session, "The session chain, reset pending"), ...errorResponses },
   }),
-  async (c) => c.json(unwrap(await projectStub(c.env, c.req.valid("param").id).resetSession(c.get("userId"))), 200),
+  async (c) => c.json(sessionJson(unwrap(await projectStub(c.env, c.req.valid("param").id).resetSession(c.get("userId"), FIRST_HISTORY_PAGE))), 200),
 );

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ID_PATTERN_SOURCE } from "../ids.ts";
+import { NextCursor } from "./pagination.ts";
+import { cleanText } from "./text.ts";
 
 const MAX_PROMPT_BYTES = 100 * 1024;
 const encoder = new TextEncoder();
@@ -7,6 +9,7 @@ const encoder = new TextEncoder();
 export const Prompt = z
   .string({ error: (issue) => (issue.input === undefined ? "prompt is required" : "prompt must be a string") })
   .refine((s) => s.trim().length > 0, "prompt must not be empty")
+  .superRefine(cleanText("prompt", "multiline"))
   .refine((s) => encoder.encode(s).length <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes (100 KB)`)
   .openapi({ description: "What the AI should build or change (at most 100 KB)." });
 
@@ -30,7 +33,8 @@ export const CreateProjectBody = z
       .string({ error: (issue) => (issue.input === undefined ? "name is required" : "name must be a string") })
       .trim()
       .min(1, "name must not be empty")
-      .max(200, "name must be at most 200 characters"),
+      .max(200, "name must be at most 200 characters")
+      .superRefine(cleanText("name", "line")),
     prompt: Prompt,
   })
   .openapi("CreateProject");
@@ -51,6 +55,7 @@ export const IdempotencyHeaders = z.object({
     .string()
     .min(1, "Idempotency-Key must not be empty")
     .max(200, "Idempotency-Key must be at most 200 characters")
+    .superRefine(cleanText("Idempotency-Key", "line"))
     .optional()
     .openapi({ param: { name: "idempotency-key", in: "header", description: "Same key → the same job (Idempotency-Key)." } }),
 });
@@ -71,7 +76,9 @@ export const Job = z
     versionId: z.string(),
     versionNumber: z.number(),
     kind: z.enum(["create", "update"]),
-    status: z.enum(["queued", "running", "succeeded", "failed"]),
+    status: z.enum(["queued", "waiting_for_runner", "running", "succeeded", "failed"]).openapi({
+      description: "waiting_for_runner: next to run, waiting for a free runner (every slot is busy); it starts when one frees up.",
+    }),
     position: z.number().nullable().openapi({ description: "1 = running or next to run; null once finished." }),
     step: z.enum(["build", "update", "metadata", "compact"]).nullable(),
     resume: z.object({ decision: z.enum(["resume", "fresh"]), reason: z.string() }).nullable(),
@@ -118,9 +125,18 @@ export const Session = z
         relation: z.enum(["new", "resumed", "forked"]),
         at: z.string(),
       }),
-    ),
+    ).openapi({ description: "One page of the chain's history, oldest first (the Durable Object keeps the newest SESSION_HISTORY_LIMIT links; Postgres keeps every operation)." }),
+    nextCursor: NextCursor,
   })
   .openapi("Session");
+
+export const QueueStats = z.object({
+  queued: z.number(),
+  waitingForRunner: z.number(),
+  running: z.number(),
+  outbox: z.number().openapi({ description: "Postgres writes waiting in the project's outbox." }),
+  deadLetters: z.number().openapi({ description: "Writes Postgres refused for good (SQLSTATE class 22/23), kept in the project's dead-letter table." }),
+});
 
 export const Accepted = z
   .object({

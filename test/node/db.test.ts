@@ -78,6 +78,7 @@ describe.each(kinds)("%s through the Neon driver", (kind) => {
     );
     expect(localNeonProxy()).toBe(database.wsProxy);
     expect(rows.rows.map((r) => r.table_name)).toEqual([
+      "outbox_dead_letters",
       "project_ai_session_metrics",
       "project_versions",
       "projects",

@@ -13,7 +13,8 @@ describe("auth", () => {
     const garbage = await api("GET", `/v1/projects/${projectId}`, { headers: { authorization: "Bearer not-a-jwt" } });
     expect(garbage.status).toBe(401);
     expect(garbage.body).toEqual({ error: { code: "unauthorized", message: "invalid token" } });
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u").setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u").setIssuedAt(now - 3600).setExpirationTime(now - 120).sign(secret);
     expect((await api("GET", `/v1/projects/${projectId}`, { headers: { authorization: `Bearer ${expired}` } })).body).toEqual({ error: { code: "unauthorized", message: "token expired" } });
     const noExp = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u").sign(secret);
     expect((await api("GET", `/v1/projects/${projectId}`, { headers: { authorization: `Bearer ${noExp}` } })).status).toBe(401);

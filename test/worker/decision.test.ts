@@ -7,7 +7,7 @@ import type { ChainState } from "../../src/do/storage/chain.ts";
 
 const config: ChainConfig = {
   resumeEnabled: true, maxAgeMs: 24 * 3_600_000, structuralChangeThreshold: 0.5, compactionPolicy: "threshold",
-  compactionThresholdTokens: 1000, maxAttempts: 3, retryBaseMs: 1, retryBudgetMs: 100,
+  compactionThresholdTokens: 1000, maxAttempts: 3, retryBaseMs: 1, retryBudgetMs: 100, ownershipWaitMs: 0,
 };
 const now = Date.UTC(2026, 10, 24);
 const chain: ChainState = {
@@ -45,7 +45,7 @@ describe("compaction policy", () => {
   const result = (contextTokens: number | undefined): ResultEvent => ({
     type: "result", sessionId: "0b9c7f5e-8d4a-4b6a-9a43-5b0f6f0f8a11",
     usage: { inputTokens: 3000, outputTokens: 10, cacheCreationInputTokens: 1000, cacheReadInputTokens: 8000 },
-    totalCostUsd: 0, costUsd: 0, durationMs: 1, numTurns: 4, toolCalls: 0, filesRead: 0, text: "", metadata: null,
+    totalCostUsd: 0, costUsd: 0, durationMs: 1, numTurns: 4, toolCalls: 0, filesRead: 0, refusedToolCalls: 0, text: "", metadata: null,
     fingerprint: { fileCount: 0, treeHash: "0".repeat(64), files: {}, changes: null },
     ...(contextTokens !== undefined ? { contextTokens } : {}),
   });

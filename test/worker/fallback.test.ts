@@ -51,17 +51,27 @@ describe("resume fallbacks", () => {
     expect((await session(user, projectId)).resumable).toBe(true);
   });
 
-  it("a resume that fails twice with a non-transient error is treated as corrupted", async () => {
+  it("a resumed update that fails for task reasons (turn limit) fails the job once; the session stays resumable", async () => {
     const user = newUser();
     const { projectId, headSessionId } = await readyProject(user);
-    await fake(projectId, "failures", { failures: [{ operation: "update", resuming: true, code: "internal", retryable: false, count: 2 }] });
-    const { jobId } = await postUpdate(user, projectId, "change colors");
-    const done = await waitForJob(user, projectId, jobId);
-    expect(done.status).toBe("succeeded");
-    expect(done.resume?.reason).toBe("fallback:session_corrupted");
-    expect((await attempts(done.versionId)).map((a) => a.outcome).slice(0, 3)).toEqual(["error", "error", "corrupted"]);
+    // `internal`, not retryable: what the runner reports for max turns or a refusal.
+    await fake(projectId, "failures", { failures: [{ operation: "update", resuming: true, code: "internal", retryable: false }] });
+    const failed = await waitForJob(user, projectId, (await postUpdate(user, projectId, "too big a task")).jobId);
+    expect(failed.status).toBe("failed");
+    expect(failed.error?.code).toBe("runner_internal");
+    // One run: no second try on the same session, no fresh third run on the failed run's edits.
     const updates = (await calls(projectId)).calls.filter((c) => c.operation === "update");
-    expect(updates.map((c) => c.resumeSessionId)).toEqual([headSessionId, headSessionId, null]);
+    expect(updates.map((c) => [c.resumeSessionId, c.outcome])).toEqual([[headSessionId, "internal"]]);
+    const audit = await attempts(failed.versionId);
+    expect(audit.map((a) => a.outcome)).toEqual(["error"]);
+    expect(audit[0]?.reason).toMatch(/the session stays resumable/);
+    const chain = await session(user, projectId);
+    expect(chain).toMatchObject({ headSessionId, resumable: true, failureCount: 0 });
+
+    const next = await waitForJob(user, projectId, (await postUpdate(user, projectId, "a smaller task")).jobId);
+    expect(next.status).toBe("succeeded");
+    expect(next.resume).toEqual({ decision: "resume", reason: "resumable" });
+    expect(next.sessionIdIn).toBe(headSessionId);
   });
 
   it("a stale session (last used more than 24 h ago) is not resumed", async () => {

@@ -47,7 +47,7 @@ describe("incremental metadata", () => {
     const user = newUser();
     const created = await createProject(user);
     await waitForJob(user, created.projectId, created.jobId);
-    await fake(created.projectId, "failures", { failures: [{ operation: "metadata", code: "internal", retryable: false, count: 2 }] });
+    await fake(created.projectId, "failures", { failures: [{ operation: "metadata", code: "internal", retryable: false }] });
     const undocumented = await waitForJob(user, created.projectId, (await postUpdate(user, created.projectId, "tweak")).jobId);
     expect(undocumented.warnings).toContain("metadata generation failed; the version has no recommendations or documentation");
     // A failed update changes nothing; it is logged with its outcome.

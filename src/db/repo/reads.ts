@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { projectAiSessionMetrics, projectVersions } from "../schema.ts";
 import type { ProjectVersion } from "../schema.ts";
@@ -19,6 +19,12 @@ export async function sessionBelongsToProject(db: Db, projectId: string, session
   return metric.length > 0;
 }
 
-export async function listVersions(db: Db, projectId: string): Promise<ProjectVersion[]> {
-  return db.select().from(projectVersions).where(eq(projectVersions.projectId, projectId)).orderBy(asc(projectVersions.versionNumber));
+/** Up to `limit` versions numbered above `afterVersion`, oldest first (keyset pagination). */
+export async function listVersions(db: Db, projectId: string, afterVersion: number, limit: number): Promise<ProjectVersion[]> {
+  return db
+    .select()
+    .from(projectVersions)
+    .where(and(eq(projectVersions.projectId, projectId), gt(projectVersions.versionNumber, afterVersion)))
+    .orderBy(asc(projectVersions.versionNumber))
+    .limit(limit);
 }

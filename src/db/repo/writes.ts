@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
+import { MissingRowError } from "../errors.ts";
+import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
 import type { Usage } from "../../domain/views.ts";
 import type { MetricOperation, ResumeDecision, ResumeOutcome, VersionKind, VersionStatus } from "../schema.ts";
 
@@ -29,6 +30,7 @@ export interface MetricRow extends Usage {
   numTurns: number;
   toolCalls: number;
   filesRead: number;
+  refusedToolCalls: number;
   isResumable: boolean;
   resumeFailureCount: number;
 }
@@ -45,12 +47,28 @@ export interface AttemptRow {
   errorText: string | null;
 }
 
+/** What Postgres may know of a write it refused for good: never the refused values. */
+export interface DeadLetterRow {
+  projectId: string;
+  op: PgWrite["op"];
+  sqlState: string | null;
+}
+
 export type PgWrite =
   | { op: "upsert_project"; id: string; ownerUserId: string; name: string; resumeEnabled: boolean | null }
   | { op: "insert_version"; id: string; projectId: string; versionNumber: number; kind: VersionKind; prompt: string; jobId: string }
   | { op: "update_version"; id: string; patch: VersionPatch }
   | { op: "insert_metric"; row: MetricRow; key: string }
-  | { op: "insert_attempt"; row: AttemptRow; key: string };
+  | { op: "insert_attempt"; row: AttemptRow; key: string }
+  | { op: "record_dead_letter"; row: DeadLetterRow; key: string };
+
+/**
+ * Text the model or the engine wrote (documentation, recommendations, error texts) may
+ * hold NUL, which Postgres text and jsonb cannot store at all; it is dropped there.
+ * (Client input never gets here with one: the API refuses it.)
+ */
+const noNul = (text: string): string => text.replaceAll("\u0000", "");
+const noNulOrNull = (text: string | null | undefined): string | null | undefined => (typeof text === "string" ? noNul(text) : text);
 
 const date = (value: string | null | undefined): Date | null | undefined =>
   value === undefined ? undefined : value === null ? null : new Date(value);
@@ -70,14 +88,19 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
         .onConflictDoNothing({ target: projectVersions.id });
       return;
     case "update_version": {
-      const { aiSessionCreatedAt, aiSessionLastUsedAt, completedAt, ...rest } = write.patch;
+      const { aiSessionCreatedAt, aiSessionLastUsedAt, completedAt, documentation, recommendations, errorMessage, ...rest } = write.patch;
       const set = {
         ...rest,
+        ...(documentation !== undefined ? { documentation: noNulOrNull(documentation) } : {}),
+        ...(recommendations !== undefined ? { recommendations: recommendations === null ? null : recommendations.map(noNul) } : {}),
+        ...(errorMessage !== undefined ? { errorMessage: noNulOrNull(errorMessage) } : {}),
         ...(aiSessionCreatedAt !== undefined ? { aiSessionCreatedAt: date(aiSessionCreatedAt) } : {}),
         ...(aiSessionLastUsedAt !== undefined ? { aiSessionLastUsedAt: date(aiSessionLastUsedAt) } : {}),
         ...(completedAt !== undefined ? { completedAt: date(completedAt) } : {}),
       };
-      await db.update(projectVersions).set(set).where(eq(projectVersions.id, write.id));
+      const result = await db.update(projectVersions).set(set).where(eq(projectVersions.id, write.id));
+      // No row: its insert was refused (dead-lettered). Retrying cannot help.
+      if (result.rowCount === 0) throw new MissingRowError(`version ${write.id} is not in Postgres`);
       return;
     }
     // Inserts carry a key: the outbox may send a write again after Postgres took it
@@ -86,7 +109,13 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
       await db.insert(projectAiSessionMetrics).values({ ...write.row, dedupeKey: write.key }).onConflictDoNothing({ target: projectAiSessionMetrics.dedupeKey });
       return;
     case "insert_attempt":
-      await db.insert(sessionResumeAttempts).values({ ...write.row, dedupeKey: write.key }).onConflictDoNothing({ target: sessionResumeAttempts.dedupeKey });
+      await db
+        .insert(sessionResumeAttempts)
+        .values({ ...write.row, errorText: noNulOrNull(write.row.errorText) ?? null, dedupeKey: write.key })
+        .onConflictDoNothing({ target: sessionResumeAttempts.dedupeKey });
+      return;
+    case "record_dead_letter":
+      await db.insert(outboxDeadLetters).values({ ...write.row, dedupeKey: write.key }).onConflictDoNothing({ target: outboxDeadLetters.dedupeKey });
       return;
   }
 }

@@ -11,10 +11,12 @@ interface ChainRow extends Record<string, SqlStorageValue> {
   failure_count: number;
   generation: number;
   fingerprint: string | null;
-  reset_pending: number;
+  reset_requested: number;
+  reset_applied: number;
 }
 
 interface HistoryRow extends Record<string, SqlStorageValue> {
+  seq: number;
   session_id: string;
   parent_session_id: string | null;
   version_number: number;
@@ -32,7 +34,14 @@ export interface ChainState {
   failureCount: number;
   generation: number;
   fingerprint: Fingerprint | null;
+  /** A reset was requested that no fresh session has answered yet. */
   resetPending: boolean;
+}
+
+/** A page of the history: `after` is the last seq already seen (null: from the start). */
+export interface HistoryPage {
+  limit: number;
+  after: number | null;
 }
 
 export interface HeadUpdate {
@@ -70,13 +79,15 @@ export class ChainStore {
       failureCount: row.failure_count,
       generation: row.generation,
       fingerprint: row.fingerprint === null ? null : (JSON.parse(row.fingerprint) as Fingerprint),
-      resetPending: row.reset_pending === 1,
+      resetPending: row.reset_requested > row.reset_applied,
     };
   }
 
   /**
    * Moves the head to the id an operation returned. A different id starts resumable; a
-   * successful resume clears the failure count, a fresh start keeps it as history.
+   * successful resume clears the failure count, a fresh start keeps it as history. A new
+   * session answers the resets its job's decision saw (reset_seen) — not one requested
+   * while the job ran, which stays pending for the next job.
    */
   setHead(expectedGeneration: number, update: HeadUpdate, now: number): number {
     const current = this.get();
@@ -87,10 +98,11 @@ export class ChainStore {
       `UPDATE chain SET head_session_id = ?, head_version_number = ?,
          head_created_at = CASE WHEN ? THEN head_created_at ELSE ? END, head_last_used_at = ?,
          resumable = CASE WHEN ? THEN resumable ELSE 1 END, failure_count = CASE WHEN ? THEN 0 ELSE failure_count END,
-         fingerprint = COALESCE(?, fingerprint), reset_pending = 0, generation = generation + 1
+         fingerprint = COALESCE(?, fingerprint), generation = generation + 1,
+         reset_applied = CASE WHEN ? THEN MAX(reset_applied, reset_seen) ELSE reset_applied END
        WHERE id = 1`,
       update.sessionId, update.versionNumber, sameSession ? 1 : 0, now, now, sameSession ? 1 : 0, relation === "new" ? 0 : 1,
-      update.fingerprint === null ? null : JSON.stringify(update.fingerprint),
+      update.fingerprint === null ? null : JSON.stringify(update.fingerprint), relation === "new" ? 1 : 0,
     );
     this.sql.exec(
       "INSERT INTO chain_history (session_id, parent_session_id, version_number, operation, relation, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -110,7 +122,17 @@ export class ChainStore {
   }
 
   requestReset(): void {
-    this.sql.exec("UPDATE chain SET reset_pending = 1 WHERE id = 1");
+    this.sql.exec("UPDATE chain SET reset_requested = reset_requested + 1 WHERE id = 1");
+  }
+
+  /** Called when a job decides how to start: the resets it has seen (and will answer). */
+  noteDecision(): void {
+    this.sql.exec("UPDATE chain SET reset_seen = reset_requested WHERE id = 1");
+  }
+
+  /** Keeps the newest `keep` history rows; Postgres holds every operation's ids. */
+  trimHistory(keep: number): void {
+    this.sql.exec("DELETE FROM chain_history WHERE seq NOT IN (SELECT seq FROM chain_history ORDER BY seq DESC LIMIT ?)", keep);
   }
 
   /** True when `sessionId` is, or was, part of this project's own chain. */
@@ -118,11 +140,14 @@ export class ChainStore {
     return this.sql.exec("SELECT 1 FROM chain_history WHERE session_id = ? LIMIT 1", sessionId).toArray().length > 0;
   }
 
-  view(projectId: string, now: number): SessionView {
+  view(projectId: string, now: number, page: HistoryPage): SessionView {
     const state = this.get();
-    const history = this.sql
-      .exec<HistoryRow>("SELECT * FROM chain_history ORDER BY seq")
-      .toArray()
+    const rows = this.sql
+      .exec<HistoryRow>("SELECT * FROM chain_history WHERE seq > ? ORDER BY seq LIMIT ?", page.after ?? 0, page.limit + 1)
+      .toArray();
+    const more = rows.length > page.limit;
+    const shown = rows.slice(0, page.limit);
+    const history = shown
       .map((row): ChainLink => ({
         sessionId: row.session_id,
         parentSessionId: row.parent_session_id,
@@ -143,6 +168,7 @@ export class ChainStore {
       generation: state.generation,
       resetPending: state.resetPending,
       history,
+      historyNext: more ? (shown.at(-1)?.seq ?? null) : null,
     };
   }
 }

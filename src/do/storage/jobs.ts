@@ -25,6 +25,22 @@ interface JobRow extends Record<string, SqlStorageValue> {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  progress: number;
+  interruptions: number;
+  invocation_progress: number | null;
+  runs_started: number;
+  context_tokens: number | null;
+  runner_slot: string | null;
+  waiting_since: number | null;
+}
+
+/** How a job stands across alarm invocations (see src/do/interruptions.ts). */
+export interface InvocationState {
+  /** Grows whenever the job's durable state moves forward. */
+  progress: number;
+  interruptions: number;
+  /** `progress` when the invocation working on the job began; null when none is. */
+  invocationProgress: number | null;
 }
 
 export interface JobRecord {
@@ -41,12 +57,20 @@ export interface JobRecord {
   doneSteps: Operation[];
   totals: Usage;
   warnings: string[];
+  /** The runner slot the job was given; it keeps it for its whole life (a run may be live there). */
+  runnerSlot: string | null;
+  /** Context size after the job's last recorded step (the compaction policy's input). */
+  contextTokens: number | null;
 }
 
 export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash">;
 
+/** Jobs not finished yet, in the order they run. */
+const OPEN = "('queued','waiting_for_runner','running')";
+
 // The FIFO queue of jobs. A job is `running` from the moment the alarm picks it until it
-// finishes, so a restart finds it and carries on instead of losing it.
+// finishes, so a restart finds it and carries on instead of losing it. The job at the
+// front may wait for a runner slot first (`waiting_for_runner`).
 export class JobStore {
   private readonly sql: SqlStorage;
   constructor(sql: SqlStorage) {
@@ -78,8 +102,13 @@ export class JobStore {
 
   /** The job to work on: one left running by an interrupted alarm, else the oldest queued. */
   next(): JobRecord | null {
-    const row = this.row("status = 'running' ORDER BY seq") ?? this.row("status = 'queued' ORDER BY seq");
+    const row = this.row("status = 'running' ORDER BY seq") ?? this.row("status IN ('waiting_for_runner','queued') ORDER BY seq");
     return row ? record(row) : null;
+  }
+
+  /** True when a job waits for a runner slot. */
+  hasWaiting(): boolean {
+    return this.row("status = 'waiting_for_runner'") !== undefined;
   }
 
   view(id: string, projectId: string): JobView | null {
@@ -87,18 +116,39 @@ export class JobStore {
     return row ? this.toView(row, projectId) : null;
   }
 
-  counts(): { queued: number; running: number } {
+  counts(): { queued: number; waitingForRunner: number; running: number } {
     const rows = this.sql.exec<{ status: string; n: number }>(
-      "SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ('queued','running') GROUP BY status",
+      `SELECT status, COUNT(*) AS n FROM jobs WHERE status IN ${OPEN} GROUP BY status`,
     ).toArray();
-    return {
-      queued: rows.find((r) => r.status === "queued")?.n ?? 0,
-      running: rows.find((r) => r.status === "running")?.n ?? 0,
-    };
+    const n = (status: JobStatus): number => rows.find((r) => r.status === status)?.n ?? 0;
+    return { queued: n("queued"), waitingForRunner: n("waiting_for_runner"), running: n("running") };
   }
 
   markRunning(id: string, now: number): void {
-    this.sql.exec("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?", now, id);
+    this.sql.exec("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), waiting_since = NULL WHERE id = ?", now, id);
+  }
+
+  /**
+   * No runner slot is free: a queued job shows `waiting_for_runner` (a job already running,
+   * interrupted, keeps `running` while it waits for its own slot). Returns since when it waits.
+   */
+  markWaiting(id: string, now: number): number {
+    const row = this.sql.exec<{ waiting_since: number }>(
+      `UPDATE jobs SET status = CASE WHEN status = 'queued' THEN 'waiting_for_runner' ELSE status END,
+         waiting_since = COALESCE(waiting_since, ?) WHERE id = ? RETURNING waiting_since`,
+      now, id,
+    ).one();
+    return row.waiting_since;
+  }
+
+  setRunnerSlot(id: string, slot: string): void {
+    this.sql.exec("UPDATE jobs SET runner_slot = ? WHERE id = ?", slot, id);
+  }
+
+  /** Retention: finished jobs (and their events) older than `before` leave the DO. */
+  pruneFinished(before: number): number {
+    this.sql.exec("DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?)", before);
+    return this.sql.exec("DELETE FROM jobs WHERE finished_at < ?", before).rowsWritten;
   }
 
   setStep(id: string, step: Operation | null): void {
@@ -120,12 +170,39 @@ export class JobStore {
     );
   }
 
+  setContextTokens(id: string, tokens: number): void {
+    this.sql.exec("UPDATE jobs SET context_tokens = ? WHERE id = ?", tokens, id);
+  }
+
   addWarning(id: string, warning: string): void {
     const row = this.row("id = ?", id);
     if (!row) return;
     const warnings = JSON.parse(row.warnings) as string[];
     warnings.push(warning);
     this.sql.exec("UPDATE jobs SET warnings = ? WHERE id = ?", JSON.stringify(warnings), id);
+  }
+
+  invocation(id: string): InvocationState | null {
+    const row = this.row("id = ?", id);
+    return row ? { progress: row.progress, interruptions: row.interruptions, invocationProgress: row.invocation_progress } : null;
+  }
+
+  /** `progress` at the start of the invocation now working on the job, or null when it ends. */
+  setInvocation(id: string, progressAtStart: number | null): void {
+    this.sql.exec("UPDATE jobs SET invocation_progress = ? WHERE id = ?", progressAtStart, id);
+  }
+
+  addInterruption(id: string): number {
+    return this.sql.exec<{ interruptions: number }>("UPDATE jobs SET interruptions = interruptions + 1 WHERE id = ? RETURNING interruptions", id).one().interruptions;
+  }
+
+  bumpProgress(id: string): void {
+    this.sql.exec("UPDATE jobs SET progress = progress + 1 WHERE id = ?", id);
+  }
+
+  /** A number for the job's next runner run, unique within the job: run ids never repeat. */
+  takeRunNumber(id: string): number {
+    return this.sql.exec<{ runs_started: number }>("UPDATE jobs SET runs_started = runs_started + 1 WHERE id = ? RETURNING runs_started", id).one().runs_started;
   }
 
   finish(id: string, status: "succeeded" | "failed", now: number, error: { code: string; message: string } | null): void {
@@ -136,10 +213,10 @@ export class JobStore {
   }
 
   private position(row: JobRow): number | null {
-    if (row.status !== "queued" && row.status !== "running") return null;
+    if (row.status === "succeeded" || row.status === "failed") return null;
     if (row.status === "running") return 1;
     const ahead = this.sql.exec<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued','running') AND seq < ?", row.seq,
+      `SELECT COUNT(*) AS n FROM jobs WHERE status IN ${OPEN} AND seq < ?`, row.seq,
     ).one();
     return ahead.n + 1;
   }
@@ -183,5 +260,7 @@ function record(row: JobRow): JobRecord {
     doneSteps: JSON.parse(row.done_steps) as Operation[],
     totals: JSON.parse(row.totals) as Usage,
     warnings: JSON.parse(row.warnings) as string[],
+    runnerSlot: row.runner_slot,
+    contextTokens: row.context_tokens,
   };
 }

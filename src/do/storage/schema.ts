@@ -40,17 +40,55 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE memory_updates (
      version_number INTEGER PRIMARY KEY, kind TEXT NOT NULL, prompt TEXT NOT NULL,
      changed_paths TEXT, outcome TEXT NOT NULL, at INTEGER NOT NULL);`,
+  // Resets as a counter pair (requested/applied) so a reset during a job is not lost;
+  // reset_seen is what the running job's decision saw. Writes Postgres refused for good;
+  // the runner slot a job holds; retention of finished jobs.
+  `ALTER TABLE chain ADD COLUMN reset_requested INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chain ADD COLUMN reset_applied INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chain ADD COLUMN reset_seen INTEGER NOT NULL DEFAULT 0;
+   UPDATE chain SET reset_requested = reset_pending;
+   CREATE TABLE outbox_dead (
+     seq INTEGER PRIMARY KEY, op TEXT NOT NULL, payload TEXT NOT NULL, sql_state TEXT,
+     error TEXT NOT NULL, session_id TEXT, at INTEGER NOT NULL);
+   CREATE INDEX outbox_dead_session ON outbox_dead(session_id);
+   ALTER TABLE jobs ADD COLUMN runner_slot TEXT;
+   ALTER TABLE jobs ADD COLUMN waiting_since INTEGER;
+   CREATE INDEX jobs_finished ON jobs(finished_at);`,
+  // Long runs: the run a job follows (its id and how far its events were read), the
+  // job's progress and interruption counters, and whether a run may have left the
+  // workspace different from the chain's tree.
+  `ALTER TABLE jobs ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN invocation_progress INTEGER;
+   ALTER TABLE jobs ADD COLUMN runs_started INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN context_tokens INTEGER;
+   CREATE TABLE job_runs (
+     job_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, step TEXT NOT NULL, session_in TEXT,
+     attempt INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0,
+     event_offset INTEGER NOT NULL DEFAULT 0, final_seen INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE workspace_state (id INTEGER PRIMARY KEY CHECK (id = 1), dirty INTEGER NOT NULL DEFAULT 0);
+   INSERT INTO workspace_state (id) VALUES (1);`,
 ];
 
 export function migrate(sql: SqlStorage): void {
+  applyMigrations(sql, MIGRATIONS);
+}
+
+/** True once this object has a schema: a read-only look that creates nothing. */
+export function schemaExists(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
+}
+
+/** Runs the entries of `migrations` not applied yet (any SQLite-backed object's schema). */
+export function applyMigrations(sql: SqlStorage, migrations: readonly string[]): void {
   sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
   const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
   const applied = row?.version ?? 0;
-  for (let i = applied; i < MIGRATIONS.length; i++) {
-    const statement = MIGRATIONS[i];
+  for (let i = applied; i < migrations.length; i++) {
+    const statement = migrations[i];
     if (statement !== undefined) sql.exec(statement);
   }
-  if (applied < MIGRATIONS.length) {
-    sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version", MIGRATIONS.length);
+  if (applied < migrations.length) {
+    sql.exec("INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version", migrations.length);
   }
 }

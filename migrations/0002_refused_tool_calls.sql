@@ -1,0 +1,1 @@
+ALTER TABLE "project_ai_session_metrics" ADD COLUMN "refused_tool_calls" integer DEFAULT 0 NOT NULL;

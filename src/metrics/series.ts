@@ -1,0 +1,45 @@
+// Per-update numbers over time (the aggregates of /v1/metrics cannot be charted against
+// time): the latest succeeded updates in scope, each with its mode, cost, time, tokens and
+// the age of the session it resumed. Same population as updates.ts: kind update,
+// succeeded, with a final resume decision.
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { projects, projectVersions } from "../db/schema.ts";
+import type { UpdatePoint } from "../domain/console-views.ts";
+import { inScope } from "./scope.ts";
+import { resumeAges } from "./sessions.ts";
+import type { MetricsScope } from "./types.ts";
+
+const num = (value: unknown): number => Number(value ?? 0);
+
+export async function updateSeries(db: Db, scope: MetricsScope, limit: number): Promise<UpdatePoint[]> {
+  const v = projectVersions;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    select ${v.projectId} as project_id, ${projects.name} as project_name, ${v.versionNumber} as version_number,
+      (extract(epoch from ${v.completedAt}) * 1000)::float8 as completed_ms, ${v.resumeDecision} as decision, ${v.resumeReason} as reason,
+      ${v.costUsd} as cost_usd, ${v.durationMs} as duration_ms, ${v.inputTokens} as input_tokens,
+      ${v.outputTokens} as output_tokens, ${v.cacheCreationInputTokens} as cache_creation,
+      ${v.cacheReadInputTokens} as cache_read, ages.age::float8 as age
+    from ${v}
+    join ${projects} on ${projects.id} = ${v.projectId}
+    left join (select version_id, max(age) as age from (${resumeAges(scope)}) a group by version_id) ages on ages.version_id = ${v.id}
+    where ${v.kind} = 'update' and ${v.status} = 'succeeded' and ${v.resumeDecision} is not null
+      and ${v.completedAt} is not null and ${inScope(db, scope, v.projectId)}
+    order by ${v.completedAt} desc, ${v.id} desc
+    limit ${limit}`);
+  return result.rows.reverse().map((row): UpdatePoint => ({
+    projectId: String(row["project_id"]),
+    projectName: String(row["project_name"]),
+    versionNumber: num(row["version_number"]),
+    completedAt: new Date(num(row["completed_ms"])).toISOString(),
+    mode: row["decision"] === "resume" ? "resumed" : "fresh",
+    reason: typeof row["reason"] === "string" ? row["reason"] : null,
+    costUsd: num(row["cost_usd"]),
+    durationMs: num(row["duration_ms"]),
+    inputTokens: num(row["input_tokens"]),
+    outputTokens: num(row["output_tokens"]),
+    cacheCreationInputTokens: num(row["cache_creation"]),
+    cacheReadInputTokens: num(row["cache_read"]),
+    sessionAgeSeconds: row["age"] === null || row["age"] === undefined ? null : num(row["age"]),
+  }));
+}
