@@ -194,7 +194,8 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** Dev only (DEV_CLOCK_ENABLED): moves this project's job clock forward. */
   async advanceDevClock(ms: number): Promise<Result<{ offsetMs: number }>> {
-    if (this.meta.get() === null) return fail("not_found", "project not found");
+    // No schema yet: nobody ever created this project here (tables are made on first create).
+    if (!this.hasSchema || this.meta.get() === null) return fail("not_found", "project not found");
     const offsetMs = this.clock.advance(ms);
     return offsetMs === null ? fail("not_found", "the dev clock is disabled") : ok({ offsetMs });
   }
