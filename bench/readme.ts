@@ -20,7 +20,8 @@ function replaceBlock(doc: string, block: string, name: string): string {
 }
 
 const { values } = parseArgs({ options: { check: { type: "boolean" }, results: { type: "string" } }, strict: true });
-const results = JSON.parse(await readFile(values.results ?? root("bench/results.json"), "utf8")) as BenchResults;
+const source = values.results ?? root("bench/results.json");
+const results = JSON.parse(await readFile(source, "utf8")) as BenchResults;
 const targets = [
   { name: "README.md", block: readmeBlock(results) },
   { name: "docs/benchmark.md", block: docsBlock(results, "../bench") },
@@ -34,7 +35,7 @@ for (const t of targets) {
   if (values.check !== true) await writeFile(root(t.name), after);
 }
 if (values.check === true && stale.length > 0) {
-  process.stderr.write(`${stale.join(" and ")} do not quote bench/results.json: run npm run bench:readme\n`);
+  process.stderr.write(`${stale.join(" and ")} do not quote ${source}: run npm run bench:readme\n`);
   process.exitCode = 1;
 } else {
   process.stdout.write(stale.length === 0 ? "figures up to date\n" : `figures written to ${stale.join(", ")}\n`);
