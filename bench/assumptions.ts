@@ -1,7 +1,7 @@
 // The benchmark's own modelling choices, printed after the tables and stored in
 // results.json. The simulated model's are in docs/simulator.md.
 import { DEFAULT_LATENCY } from "../scripts/simulator/latency.ts";
-import { MODES } from "./modes.ts";
+import { modesNamed } from "./modes.ts";
 import type { BenchOptions } from "./options.ts";
 import { BOOTSTRAP_RESAMPLES, MIN_SAMPLES_FOR_P95 } from "./stats.ts";
 import { PAUSE_BANDS } from "./think-time.ts";
@@ -14,7 +14,7 @@ export function assumptions(o: BenchOptions, model: string, qualityWired: boolea
   const sizes = o.sizes.map((s) => `${s.files} files${s.fileKb === null ? " of about 1 KB" : ` of ${s.fileKb[0]}-${s.fileKb[1]} KB`}`).join("; ");
   return [
     `Model: the offline simulator (docs/simulator.md) answering as ${model}; the real Claude Code engine builds every request, runs the tools and writes the transcripts. Deterministic: same seed, same answers.`,
-    `Modes (bench/modes.ts): ${MODES.map((m) => `${m.name} = ${Object.entries(m.vars).map(([k, v]) => `${k}=${v}`).join(" ")}`).join("; ")}. Every chain runs on its own stack (Worker under wrangler dev, Durable Object, Postgres 15, runner, simulator with its own prompt cache and clock); ${o.concurrency} chains at once, a scenario's modes side by side.`,
+    `Modes (bench/modes.ts): ${modesNamed(o.modes).map((m) => `${m.name} = ${Object.entries(m.vars).map(([k, v]) => `${k}=${v}`).join(" ")}`).join("; ")}. Every chain runs on its own stack (Worker under wrangler dev, Durable Object, Postgres 15, runner, simulator with its own prompt cache and clock); ${o.concurrency} chains at once, a scenario's modes side by side.`,
     `Scenarios: ${sizes}; seeds ${o.seeds.join(", ")}; ${o.updates} updates per chain after the create. Workload (bench/workload.ts): ordinary edits (one append and one or two replaces in 2-3 files) and context-dependent updates (undo version N, make the same edit you made to X in Y, rename what you added last time); after an ordinary edit the next update is context-dependent with chance ${o.contextChance}.`,
     `Think time before each update (bench/think-time.ts), stratified per chain: ${bands}; log-uniform inside each band, order shuffled with the seed. Nothing sleeps: the simulator's cache clock and the project's job clock in the Durable Object (DEV_CLOCK_ENABLED) move forward by the pause.`,
     `Compaction: COMPACTION_POLICY=threshold, COMPACTION_THRESHOLD_TOKENS per project size (${o.sizes.map((s) => `${s.files} files: ${s.compactionThreshold}`).join("; ")}; the product default is 120 000), so that compaction fires within a chain but not on nearly every update; the same in every mode.`,
