@@ -186,6 +186,14 @@ export function isFinalEvent(event: RunEvent): event is FinalEvent {
 
 // ---------- Run lifecycle: POST /v1/runs, GET /v1/runs/:runId[/events], DELETE ----------
 
+/**
+ * While a run is live its event stream carries an empty line at least this often, so a
+ * follower can tell a quiet run (a long model turn) from a stream that silently died.
+ */
+export const EVENTS_HEARTBEAT_MS = 15_000;
+/** A follower that hears nothing (not even a heartbeat) for this long reconnects. */
+export const EVENTS_IDLE_MS = 3 * EVENTS_HEARTBEAT_MS;
+
 /** One line of a run's event log: the event plus its sequence number (1, 2, …). */
 export const LoggedEvent = z.intersection(z.object({ seq: z.number().int().positive() }), RunEvent);
 export type LoggedEvent = z.infer<typeof LoggedEvent>;

@@ -95,6 +95,7 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
   }
   let offset = run.offset;
   let reconnects = 0;
+  let reconnectedAt = offset;
   for (;;) {
     let end;
     try {
@@ -108,6 +109,9 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
       rethrowIfSuspended(err, ctx.budget);
       end = { kind: "broken" as const, message: err instanceof Error ? err.message : String(err) };
     }
+    // Only reconnects in a row without progress count: a long run may be cut more often.
+    if (offset > reconnectedAt) reconnects = 0;
+    reconnectedAt = offset;
     switch (end.kind) {
       case "final":
         if (ctx.runs.sawFinal(ctx.job.id)) progressed(ctx);

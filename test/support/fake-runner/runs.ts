@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toFingerprint } from "../../../container/src/fingerprint.ts";
 import type { ErrorEvent, LoggedEvent, RunErrorCode, RunEvent, RunRequest, RunStatus } from "../../../container/src/protocol.ts";
-import { FinalEvent, RunRequest as RunRequestSchema } from "../../../container/src/protocol.ts";
+import { EVENTS_HEARTBEAT_MS, FinalEvent, RunRequest as RunRequestSchema } from "../../../container/src/protocol.ts";
 import { body, errorBody, json } from "./http.ts";
 import type { Call, FakeRun, ScriptedFailure, WorkspaceState } from "./state.ts";
 import { hashes } from "./state.ts";
@@ -174,7 +174,12 @@ export class FakeRuns {
     } else {
       run.listeners.add(write);
     }
+    // Like the real runner: a blank line now and then while the run is live.
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded && !res.destroyed) res.write("\n");
+    }, EVENTS_HEARTBEAT_MS);
     res.on("close", () => {
+      clearInterval(heartbeat);
       run.listeners.delete(write);
       run.openFollows -= 1;
     });
