@@ -5,8 +5,8 @@ import { emit } from "./context.ts";
 import { resetWorkspace } from "./rehydrate.ts";
 import { backoffMs, mayRetry, sleep } from "./retry.ts";
 
-/** Request fields beyond the operation and session: the metadata step's context. */
-export type RunExtras = Pick<RunRequestInput, "metadataContext">;
+/** Request fields beyond the operation and session: the metadata step's context, a new session's handoff, the run's cache TTL. */
+export type RunExtras = Pick<RunRequestInput, "metadataContext" | "handoff" | "cacheTtl">;
 
 // One runner operation, retried with backoff while the failure is transient (overloaded,
 // runner restarting, stream cut), within the configured attempts and time budget. Every

@@ -7,6 +7,8 @@ import type { EventStore } from "./storage/events.ts";
 import type { JobRecord, JobStore } from "./storage/jobs.ts";
 import type { MemoryStore } from "./storage/memory.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
+import type { PolicyConfig } from "../policy/config.ts";
+import type { PolicyStore } from "./storage/policy.ts";
 
 /** Everything one job's pipeline works with; built by the DO for each job. */
 export interface JobContext {
@@ -20,6 +22,9 @@ export interface JobContext {
   events: EventStore;
   outbox: OutboxStore;
   memory: MemoryStore;
+  /** The resume policy's state (storage/policy.ts) and vars. */
+  policy: PolicyStore;
+  policyConfig: PolicyConfig;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;
   /** Postgres says the session id was produced by this project (null: could not ask). */

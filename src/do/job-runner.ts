@@ -6,7 +6,9 @@ import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
 import { metadataContext, rememberDocumentation, rememberFailure, rememberUpdate } from "./project-memory.ts";
 import { resetWorkspace, restoreWorkspace, saveArtifacts } from "./rehydrate.ts";
+import { compactsAtJobEnd, effectiveMode, lastStepTtl, planAbandoned, planColumns, planSession, settlePolicy } from "./session-policy.ts";
 import { runStep } from "./step.ts";
+import type { SessionPolicy } from "../policy/types.ts";
 
 // Public texts for failures: runner details stay in the logs and the audit trail.
 const PUBLIC_FAILURE: Record<string, string> = {
@@ -48,10 +50,26 @@ export function finishJob(ctx: JobContext, status: "succeeded" | "failed", error
   emit(ctx, status, { totals, sessionId: ctx.chain.get().headSessionId, error });
 }
 
-// One job: the build or update (resuming the head when allowed), then metadata and
+/** A project's own settings the job follows: the resume override and its session policy. */
+export interface ProjectSettings {
+  resumeOverride: boolean | null;
+  sessionPolicy: SessionPolicy | null;
+}
+
+/** compact_resume: compacts the head first; the update resumes the compacted session (or, if that failed, the head as it is). */
+async function compactFirst(ctx: JobContext, head: string): Promise<string> {
+  const compact = await runStep(ctx, "compact", head, "/compact", false);
+  if (compact.ok) return compact.result.sessionId;
+  warn(ctx, "compaction before the update failed; the update resumes the session as it is", `${compact.code}: ${compact.message}`);
+  planAbandoned(ctx);
+  return head;
+}
+
+// One job: the build or update (started as the resume policy chooses), then metadata and
 // compaction resuming what it left. Steps already done (before an eviction) are skipped.
-export async function runJob(ctx: JobContext, projectOverride: boolean | null): Promise<void> {
+export async function runJob(ctx: JobContext, project: ProjectSettings): Promise<void> {
   const { job } = ctx;
+  const mode = effectiveMode(ctx, project.sessionPolicy);
   ctx.jobs.markRunning(job.id, ctx.now());
   ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { status: "running" } });
   emit(ctx, "running", { versionNumber: job.versionNumber, resumedAfterInterruption: job.status === "running" });
@@ -63,17 +81,21 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
 
   const mainOp = job.kind === "create" ? "build" : "update";
   let last: ResultEvent | null = null;
+  let mainResult: ResultEvent | null = null;
   if (!job.doneSteps.includes(mainOp)) {
-    const decision = await decideResume(ctx, projectOverride);
+    const seed = await decideResume(ctx, project.resumeOverride);
+    const plan = planSession(ctx, seed, mode);
     const head = ctx.chain.get().headSessionId;
-    const reason = decision.resume ? decision.reason : `${decision.reason}: ${decision.detail}`;
-    ctx.jobs.setDecision(job.id, decision.resume ? "resume" : "fresh", reason, decision.resume ? decision.sessionId : null);
-    ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { resumeDecision: decision.resume ? "resume" : "fresh", resumeReason: reason } });
-    if (!decision.resume) {
-      audit(ctx, { requestedSessionId: head, returnedSessionId: null, outcome: decision.reason === "stale" ? "stale" : "skipped", reason, errorText: null });
+    const { reason, sessionId } = plan;
+    const resume = sessionId !== null;
+    ctx.jobs.setDecision(job.id, resume ? "resume" : "fresh", reason, sessionId);
+    ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { resumeDecision: resume ? "resume" : "fresh", resumeReason: reason, ...planColumns(ctx, plan) } });
+    if (!resume) {
+      audit(ctx, { requestedSessionId: head, returnedSessionId: null, outcome: !seed.resume && seed.reason === "stale" ? "stale" : "skipped", reason, errorText: null });
     }
-    emit(ctx, "decision", { resume: decision.resume, reason, sessionId: decision.resume ? decision.sessionId : null });
-    const main = await runStep(ctx, mainOp, decision.resume ? decision.sessionId : null, job.prompt, true);
+    emit(ctx, "decision", { resume, reason, sessionId, option: plan.option, predictions: plan.predictions });
+    const from = plan.option === "compact_resume" && sessionId !== null ? await compactFirst(ctx, sessionId) : sessionId;
+    const main = await runStep(ctx, mainOp, from, job.prompt, true, { handoff: plan.handoff });
     if (!main.ok) {
       console.error(`job ${job.id} failed at ${mainOp}: ${main.code}: ${main.message}`);
       rememberFailure(ctx);
@@ -87,13 +109,15 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
       return;
     }
     last = main.result;
+    mainResult = main.result;
     rememberUpdate(ctx, main.result);
   }
 
   if (!job.doneSteps.includes("metadata")) {
     const head = ctx.chain.get().headSessionId;
     if (head !== null) {
-      const meta = await runStep(ctx, "metadata", head, "", false, { metadataContext: metadataContext(ctx) });
+      const cacheTtl = lastStepTtl(ctx, mode, mainResult);
+      const meta = await runStep(ctx, "metadata", head, "", false, { metadataContext: metadataContext(ctx), cacheTtl });
       if (meta.ok) {
         last = meta.result;
         rememberDocumentation(ctx, meta.result.metadata);
@@ -101,7 +125,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
     }
   }
 
-  if (!job.doneSteps.includes("compact") && shouldCompact(ctx.config, last)) {
+  if (!job.doneSteps.includes("compact") && compactsAtJobEnd(ctx, mode) && shouldCompact(ctx.config, last)) {
     const { headSessionId: head, resumable } = ctx.chain.get();
     if (!resumable) warn(ctx, "compaction skipped: the session was marked non-resumable", "after the metadata step");
     else if (head !== null) {
@@ -115,6 +139,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   } catch (err) {
     warn(ctx, "could not save the transcript and workspace to R2", err);
   }
+  settlePolicy(ctx);
   finishJob(ctx, "succeeded", null);
   await ctx.flush();
 }

@@ -22,6 +22,9 @@ import type { JobRecord } from "./storage/jobs.ts";
 import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
+import { PolicyStore } from "./storage/policy.ts";
+import { policyConfig } from "../policy/config.ts";
+import type { SessionPolicy } from "../policy/types.ts";
 import { migrate, schemaExists } from "./storage/schema.ts";
 
 /** If a job's alarm dies with the instance, this alarm picks the job up again. */
@@ -60,6 +63,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
   private readonly memory: MemoryStore;
+  private readonly policy: PolicyStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -79,6 +83,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
     this.memory = new MemoryStore(sql);
+    this.policy = new PolicyStore(sql);
   }
 
   // ---- RPC ----
@@ -122,13 +127,16 @@ export class ProjectDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  async setResumeOverride(userId: string, value: boolean | null): Promise<Result<ProjectView>> {
+  /** The project's own settings: the resume override and the session policy (absent fields stay as they are). */
+  async updateSettings(userId: string, patch: { resumeEnabled?: boolean | null; sessionPolicy?: SessionPolicy | null }): Promise<Result<ProjectView>> {
     const project = this.owned(userId);
     if (project === null) return fail("not_found", "project not found");
-    this.meta.setResumeOverride(value);
-    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: value });
+    if (patch.resumeEnabled !== undefined) this.meta.setResumeOverride(patch.resumeEnabled);
+    if (patch.sessionPolicy !== undefined) this.meta.setSessionPolicy(patch.sessionPolicy);
+    const updated = this.meta.get() ?? project;
+    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: updated.resumeOverride, sessionPolicy: updated.sessionPolicy });
     await this.flush();
-    return ok({ ...project, resumeOverride: value });
+    return ok(updated);
   }
 
   async getJob(userId: string, jobId: string): Promise<Result<JobView>> {
@@ -244,7 +252,7 @@ export class ProjectDO extends DurableObject<Env> {
     const context = this.jobContext(project.id, job, slot.name);
     try {
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      await runJob(context, project.resumeOverride);
+      await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
     } catch (err) {
       // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
       console.error(`job ${job.id} crashed`, err);
@@ -277,6 +285,7 @@ export class ProjectDO extends DurableObject<Env> {
   /** Retention: finished jobs and their events after JOB_RETENTION_DAYS; the newest history rows. */
   private prune(now: number): void {
     const retention = retentionConfig(this.env);
+    this.policy.pruneFinished(now - retention.jobRetentionMs);
     this.jobs.pruneFinished(now - retention.jobRetentionMs);
     this.chain.trimHistory(retention.historyLimit);
   }
@@ -293,6 +302,8 @@ export class ProjectDO extends DurableObject<Env> {
       events: this.events,
       outbox: this.outbox,
       memory: this.memory,
+      policy: this.policy,
+      policyConfig: policyConfig(this.env),
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {

@@ -6,6 +6,7 @@ import { audit, emit, warn } from "./context.ts";
 import { verifyOwnership } from "./ownership.ts";
 import { recordStep } from "./record.ts";
 import { restoreTranscript } from "./rehydrate.ts";
+import { noteStep } from "./session-policy.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -59,9 +60,11 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     ctx.jobs.setStep(ctx.job.id, operation);
     emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
-    const outcome = await callRunner(ctx, operation, sessionIn, prompt, extras);
+    // A handoff goes only with a new session: the planned one, or a fallback from a resume.
+    const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
     if (outcome.ok) {
       await recordStep(ctx, operation, sessionIn, outcome.result, generation);
+      noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null);
       return { ok: true, result: outcome.result };
     }
     const error = outcome.error;

@@ -1,4 +1,5 @@
 // Shapes the Durable Object returns over RPC and the API serialises as JSON.
+import type { SessionPolicy } from "../policy/types.ts";
 /** waiting_for_runner: next in its queue, waiting for a free runner slot (capacity). */
 export type JobStatus = "queued" | "waiting_for_runner" | "running" | "succeeded" | "failed";
 export type VersionKind = "create" | "update";
@@ -40,6 +41,8 @@ export interface ProjectView {
   name: string;
   ownerUserId: string;
   resumeOverride: boolean | null;
+  /** The project's own SESSION_POLICY; null follows the deployment's. */
+  sessionPolicy: SessionPolicy | null;
   latestVersionNumber: number;
   createdAt: string;
 }

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ID_PATTERN_SOURCE } from "../ids.ts";
 import { NextCursor } from "./pagination.ts";
 import { cleanText } from "./text.ts";
+import { SESSION_POLICIES } from "../policy/types.ts";
 
 const MAX_PROMPT_BYTES = 100 * 1024;
 const encoder = new TextEncoder();
@@ -46,8 +47,16 @@ export const LegacyUpdateBody = z
     prompt: Prompt,
   })
   .openapi("LegacyUpdateProject");
+const SessionPolicySetting = z.enum(SESSION_POLICIES, { error: `sessionPolicy must be ${SESSION_POLICIES.join(", ")} or null` });
+
 export const PatchProjectBody = z
-  .object({ resumeEnabled: z.boolean().nullable().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }) })
+  .object({
+    resumeEnabled: z.boolean({ error: "resumeEnabled must be true, false or null" }).nullable().optional().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }),
+    sessionPolicy: SessionPolicySetting.nullable().optional().openapi({
+      description: "Per-project SESSION_POLICY: economic (choose by predicted cost among resume, compact then resume, a handoff, fresh), always (resume whenever the rules allow), never (always a new session); null follows the deployment's.",
+    }),
+  })
+  .refine((b) => b.resumeEnabled !== undefined || b.sessionPolicy !== undefined, "give resumeEnabled, sessionPolicy or both")
   .openapi("PatchProject");
 
 export const IdempotencyHeaders = z.object({
@@ -99,6 +108,7 @@ export const Project = z
     name: z.string(),
     ownerUserId: z.string(),
     resumeOverride: z.boolean().nullable(),
+    sessionPolicy: SessionPolicySetting.nullable().openapi({ description: "The project's own SESSION_POLICY; null follows the deployment's." }),
     latestVersionNumber: z.number(),
     createdAt: z.string(),
   })

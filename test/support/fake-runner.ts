@@ -35,6 +35,8 @@ interface Call {
   prompt: string;
   versionNumber: number | null;
   metadataContext: RunRequest["metadataContext"];
+  handoff: string | null;
+  cacheTtl: RunRequest["cacheTtl"];
   outcome: string;
   sessionIdOut: string | null;
 }
@@ -103,6 +105,8 @@ export async function startFakeRunner(): Promise<FakeRunner> {
       prompt: parsed.prompt,
       versionNumber: parsed.versionNumber ?? null,
       metadataContext: parsed.metadataContext,
+      handoff: parsed.handoff,
+      cacheTtl: parsed.cacheTtl,
       outcome: "pending",
       sessionIdOut: null,
     };
@@ -170,6 +174,7 @@ export async function startFakeRunner(): Promise<FakeRunner> {
       call.sessionIdOut = sessionId;
       send({
         type: "result", sessionId, usage, totalCostUsd: costUsd, costUsd, durationMs: resuming ? 800 : 1500, numTurns: resuming ? 2 : 4, contextTokens: context + 1000,
+        workspaceBytes: [...p.files.values()].reduce((sum, content) => sum + Buffer.byteLength(content), 0),
         toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, refusedToolCalls: 0, text: "ok",
         metadata: parsed.operation === "metadata" ? { recommendations: ["add tests"], documentation: `# Project\n${p.files.size} files` } : null,
         fingerprint: fp,
