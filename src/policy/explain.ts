@@ -45,6 +45,8 @@ export function cacheWords(prefix: PrefixState | null, now: number): string {
 export interface ExplainInput {
   chosen: OptionPrediction;
   runnerUp: OptionPrediction | null;
+  /** The resume's prediction when resuming was open (null: closed). */
+  resumeOpen: OptionPrediction | null;
   prefix: PrefixState | null;
   now: number;
   /** The seed rule that closed resuming, as "<reason>: <detail>" (null: resuming was open). */
@@ -63,7 +65,10 @@ export function explain(input: ExplainInput): string {
   if (chosen.option !== "resume" && input.seedReason === null && prefix !== null && !prefixWarm(prefix, now)) {
     parts.push(`resuming would write the ${kTokens(prefix.contextTokens)}-token history again`);
   }
-  const versus = runnerUp === null ? "" : ` vs ${usd(runnerUp.costUsd)} ${OPTION_AS_ALTERNATIVE[runnerUp.option]}`;
+  // Against a resume when one was possible (what the product did before), else the runner-up.
+  const other = input.resumeOpen !== null && chosen.option !== "resume" ? input.resumeOpen : runnerUp;
+  const caveat = other !== null && other.option === "fresh" && other.costUsd < chosen.costUsd ? ", which keeps no context" : "";
+  const versus = other === null ? "" : ` vs ${usd(other.costUsd)} ${OPTION_AS_ALTERNATIVE[other.option]}${caveat}`;
   parts.push(`predicted ${usd(chosen.costUsd)}${versus}`);
   return `${OPTION_KEY[chosen.option]}: ${parts.join("; ")}`;
 }

@@ -77,7 +77,7 @@ export function buildHandoff(input: HandoffInput): string | null {
   if (succeeded.length === 0 && input.documentation === null) return null;
   // Section headings and blank lines take about this many tokens in all.
   let left = input.budgetTokens - tokensOf(INTRO) - HEADINGS_TOKENS;
-  const failedNote = failed.length === 0 ? null : `Versions ${failed.join(", ")} failed and changed nothing.`;
+  const failedNote = failed.length === 0 ? null : `${failed.length === 1 ? "Version" : "Versions"} ${failed.join(", ")} failed and changed nothing.`;
   if (failedNote !== null) left -= tokensOf(failedNote);
 
   const blocks: string[] = [];

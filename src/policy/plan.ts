@@ -54,7 +54,7 @@ export function planJob(input: PlanInput): PolicyPlan {
   const reason =
     input.mode === "always" || input.mode === "never"
       ? legacyReason(input.mode, seed)
-      : explain({ chosen, runnerUp: alternative, prefix: input.facts.prefix, now: input.facts.now, seedReason, capNote });
+      : explain({ chosen, runnerUp: alternative, resumeOpen: resume?.allowed === true ? resume : null, prefix: input.facts.prefix, now: input.facts.now, seedReason, capNote });
   const main = predictJob(chosen.option, input.facts, input.profile, input.prices, "5m");
   return {
     mode: input.mode,
