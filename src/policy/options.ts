@@ -1,12 +1,11 @@
 // Which ways of starting a job are open. The seed plan's rules come first (src/do/decision.ts:
 // flag off, project override, reset, no session, stale, non-resumable, structural change);
 // the policy chooses only among what they leave, and adds two limits of its own.
-import type { Decision } from "../do/decision.ts";
-import type { PathOption, PrefixState, SessionPolicy } from "./types.ts";
+import type { PathOption, PrefixState, SeedVerdict, SessionPolicy } from "./types.ts";
 
 export interface OptionsInput {
   mode: SessionPolicy;
-  seed: Decision;
+  seed: SeedVerdict;
   /** The project remembers documentation or earlier requests: a handoff has something to say. */
   hasMemory: boolean;
   prefix: PrefixState | null;

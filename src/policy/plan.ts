@@ -1,6 +1,5 @@
 // One job's decision: the seed rules' verdict, every option's prediction, the choice and its
 // explanation. Pure: the Durable Object gathers the inputs (src/do/session-policy.ts).
-import type { Decision } from "../do/decision.ts";
 import type { ModelPrices } from "../models/table.ts";
 import { choose, runnerUp, score } from "./choose.ts";
 import { explain } from "./explain.ts";
@@ -8,11 +7,11 @@ import { openOptions } from "./options.ts";
 import type { JobFacts } from "./predict.ts";
 import { predictJob } from "./predict.ts";
 import { PATH_OPTIONS } from "./types.ts";
-import type { OptionPrediction, PolicyPlan, ProjectProfile, SessionPolicy } from "./types.ts";
+import type { OptionPrediction, PolicyPlan, ProjectProfile, SeedVerdict, SessionPolicy } from "./types.ts";
 
 export interface PlanInput {
   mode: SessionPolicy;
-  seed: Decision;
+  seed: SeedVerdict;
   facts: JobFacts;
   profile: ProjectProfile;
   prices: ModelPrices;
@@ -51,8 +50,10 @@ export function planJob(input: PlanInput): PolicyPlan {
   const capNote = capped ? resume.why : null;
   const alternative = runnerUp(predictions, chosen.option, input.freshWeight);
   const sessionId = chosen.option === "resume" || chosen.option === "compact_resume" ? (seed.resume ? seed.sessionId : null) : null;
+  // Nothing to choose (always, never, or a clean start the owner or operator asked for): today's reasons.
+  const onlyOne = predictions.filter((p) => p.allowed).length === 1;
   const reason =
-    input.mode === "always" || input.mode === "never"
+    input.mode === "always" || input.mode === "never" || onlyOne
       ? legacyReason(input.mode, seed)
       : explain({ chosen, runnerUp: alternative, resumeOpen: resume?.allowed === true ? resume : null, prefix: input.facts.prefix, now: input.facts.now, seedReason, capNote });
   const main = predictJob(chosen.option, input.facts, input.profile, input.prices, "5m");
@@ -60,8 +61,8 @@ export function planJob(input: PlanInput): PolicyPlan {
     mode: input.mode,
     option: chosen.option,
     sessionId,
-    // Under economic a new session always gets the handoff: the chosen one, or a resume's fallback.
-    handoff: input.mode === "economic" ? input.handoff : null,
+    // The chosen handoff, or the one a resume falls back to while handoffs are open; plain fresh gets none.
+    handoff: chosen.option !== "fresh" && predictions.some((p) => p.option === "handoff" && p.allowed) ? input.handoff : null,
     cacheTtl: "5m",
     reason,
     predictions,
@@ -69,8 +70,8 @@ export function planJob(input: PlanInput): PolicyPlan {
   };
 }
 
-/** always and never keep today's reasons: "resumable", or the seed rule that said fresh. */
-function legacyReason(mode: "always" | "never", seed: Decision): string {
+/** Today's reasons: "resumable", or the seed rule that said fresh (never: its own). */
+function legacyReason(mode: SessionPolicy, seed: SeedVerdict): string {
   if (!seed.resume) return `${seed.reason}: ${seed.detail}`;
   return mode === "never" ? "policy_never: SESSION_POLICY is never: every update starts a new session" : seed.reason;
 }

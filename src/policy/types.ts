@@ -11,6 +11,12 @@ export const CACHE_TTLS = ["5m", "1h"] as const satisfies readonly CacheTtl[];
 export const SESSION_POLICIES = ["economic", "always", "never"] as const;
 export type SessionPolicy = (typeof SESSION_POLICIES)[number];
 
+/**
+ * The seed plan's rules' verdict (src/do/decision.ts Decision has this shape): resume this
+ * session, or start fresh for a reason ("stale", "flag_off", …) with its detail.
+ */
+export type SeedVerdict = { resume: true; sessionId: string; reason: string } | { resume: false; reason: string; detail: string };
+
 /** The four ways an update can start. */
 export const PATH_OPTIONS = ["resume", "compact_resume", "handoff", "fresh"] as const;
 export type PathOption = (typeof PATH_OPTIONS)[number];

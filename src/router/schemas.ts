@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ID_PATTERN_SOURCE } from "../ids.ts";
 import { NextCursor } from "./pagination.ts";
 import { cleanText } from "./text.ts";
-import { SESSION_POLICIES } from "../policy/types.ts";
+import { CACHE_TTLS, PATH_OPTIONS, SESSION_POLICIES } from "../policy/types.ts";
 
 const MAX_PROMPT_BYTES = 100 * 1024;
 const encoder = new TextEncoder();
@@ -157,6 +157,26 @@ export const Accepted = z
   })
   .openapi("Accepted");
 
+const OptionPrediction = z.object({
+  option: z.enum(PATH_OPTIONS),
+  allowed: z.boolean(),
+  why: z.string().nullable().openapi({ description: "Why the option was closed (a seed rule, the policy, a cap); null when open." }),
+  costUsd: z.number(),
+  durationMs: z.number(),
+  cacheWriteTokens: z.number(),
+  cacheReadTokens: z.number(),
+});
+
+const VersionPolicy = z.object({
+  choice: z.enum(PATH_OPTIONS),
+  predictions: z.array(OptionPrediction),
+  predictedCostUsd: z.number().nullable(),
+  predictedDurationMs: z.number().nullable(),
+  actualCostUsd: z.number().nullable().openapi({ description: "The covered steps' cost once the job was done; null when the path did not run as planned." }),
+  actualDurationMs: z.number().nullable(),
+  cacheTtl: z.enum(CACHE_TTLS).nullable(),
+});
+
 export const Version = z
   .object({
     id: z.string(),
@@ -172,6 +192,7 @@ export const Version = z
     resumeReason: z.string().nullable(),
     recommendations: z.array(z.string()).nullable(),
     documentation: z.string().nullable(),
+    policy: VersionPolicy.nullable().openapi({ description: "The resume policy's record: its choice, every option's prediction, and what the job then cost (null before the policy existed)." }),
     usage: Usage,
     errorCode: z.string().nullable(),
     errorMessage: z.string().nullable(),

@@ -2,10 +2,8 @@
 // weight, the cache TTL and the explanation (src/policy), without a Durable Object.
 import { describe, expect, it } from "vitest";
 import { CacheTtl } from "../../container/src/protocol.ts";
-import type { Decision } from "../../src/do/decision.ts";
 import { findModel } from "../../src/models/table.ts";
 import { choose } from "../../src/policy/choose.ts";
-import { parseSessionPolicy, policyConfig } from "../../src/policy/config.ts";
 import { ago, explain } from "../../src/policy/explain.ts";
 import { openOptions } from "../../src/policy/options.ts";
 import { planJob } from "../../src/policy/plan.ts";
@@ -15,14 +13,14 @@ import { initialProfile } from "../../src/policy/profile.ts";
 import { chooseTtl, gapOdds } from "../../src/policy/ttl.ts";
 import type { TtlInput } from "../../src/policy/ttl.ts";
 import { CACHE_TTLS } from "../../src/policy/types.ts";
-import type { OptionPrediction, PrefixState } from "../../src/policy/types.ts";
+import type { OptionPrediction, PrefixState, SeedVerdict } from "../../src/policy/types.ts";
 
 const opus = findModel("claude-opus-5-5");
 if (opus === null) throw new Error("model table lacks claude-opus-5-5");
 const NOW = Date.parse("2027-03-01T12:00:00Z");
 const MIN = 60_000;
 const head = (contextTokens: number, minutesAgo: number, ttl: "5m" | "1h" = "5m"): PrefixState => ({ sessionId: "head", contextTokens, tailTokens: 900, usedAt: NOW - minutesAgo * MIN, ttl, primed: true });
-const resumable: Decision = { resume: true, sessionId: "head", reason: "resumable" };
+const resumable: SeedVerdict = { resume: true, sessionId: "head", reason: "resumable" };
 const facts = (prefix: PrefixState | null): JobFacts => ({
   now: NOW, prefix, requestTokens: 50, handoffTokens: 1500, metadataPromptTokens: 1100, documentationTokens: 900, filesPerUpdate: 2, sharedPrefixWarm: false,
 });
@@ -169,15 +167,6 @@ describe("words and vars", () => {
     const p = (option: OptionPrediction["option"], costUsd: number): OptionPrediction => ({ option, allowed: true, why: null, costUsd, durationMs: 0, cacheWriteTokens: 0, cacheReadTokens: 0 });
     const text = explain({ chosen: p("resume", 0.03), runnerUp: p("fresh", 0.08), resumeOpen: p("resume", 0.03), prefix: head(20_000, 2), now: NOW, seedReason: null, capNote: null });
     expect(text).toBe("resumed: cache warm, written 2 min ago; predicted $0.030 vs $0.080 fresh");
-  });
-
-  it("parses the vars; a bad value fails loudly", () => {
-    const env = { SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", SESSION_HANDOFF_MAX_TOKENS: "4000", SESSION_POLICY_MODEL: "" };
-    expect(policyConfig(env)).toMatchObject({ mode: "economic", freshWeight: 2, handoffMaxTokens: 4000, model: { id: "claude-opus-5-5" } });
-    expect(parseSessionPolicy(" Always ")).toBe("always");
-    expect(() => policyConfig({ ...env, SESSION_POLICY: "sometimes" })).toThrow(/SESSION_POLICY must be economic\|always\|never/);
-    expect(() => policyConfig({ ...env, SESSION_POLICY_FRESH_WEIGHT: "0.5" })).toThrow(/>= 1/);
-    expect(() => policyConfig({ ...env, SESSION_POLICY_MODEL: "gpt-9" })).toThrow(/not in src\/models\/table.ts/);
   });
 
   it("the policy's TTL list is the runner protocol's", () => {
