@@ -22,6 +22,9 @@ export default defineConfig({
                 RUNNER_URL: inject<string>("fakeRunnerUrl"),
                 RUNNER_RETRY_BASE_MS: "5",
                 RUNNER_RETRY_BUDGET_MS: "2000",
+                // Small on purpose: any job that takes longer than this is handed over
+                // between alarm invocations mid-run, so every test also exercises that path.
+                JOB_INVOCATION_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
                 // The chain's mechanics (resume, fallbacks, audit) are tested under today's rule,
                 // resume whenever allowed; test/worker/policy*.test.ts set economic per project.

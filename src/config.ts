@@ -68,3 +68,20 @@ export function streamConfig(env: Env): StreamConfig {
 export function runnerSlots(env: Env): number {
   return Math.floor(num(env.RUNNER_SLOTS, "RUNNER_SLOTS", 1));
 }
+/** How long-running jobs are driven across alarm invocations. */
+export interface JobLimits {
+  /** One alarm invocation works this long, then hands over to the next (Cloudflare ends one at 15 min). */
+  invocationBudgetMs: number;
+  /** Invocations that ended without progress before the job fails. */
+  maxInterruptions: number;
+  /** Longest one runner call (a blob included) may take. */
+  runnerCallTimeoutMs: number;
+}
+
+export function jobLimits(env: Env): JobLimits {
+  return {
+    invocationBudgetMs: num(env.JOB_INVOCATION_BUDGET_MS, "JOB_INVOCATION_BUDGET_MS", 1),
+    maxInterruptions: num(env.JOB_MAX_INTERRUPTIONS, "JOB_MAX_INTERRUPTIONS", 1),
+    runnerCallTimeoutMs: num(env.RUNNER_CALL_TIMEOUT_MS, "RUNNER_CALL_TIMEOUT_MS", 1),
+  };
+}

@@ -15,6 +15,8 @@ export interface RunnerConfig {
   runTimeoutMs: number;
   maxSnapshotBytes: number;
   maxTranscriptBytes: number;
+  /** Finished runs' event logs are kept this long for callers that come back for them. */
+  runRetentionMs: number;
   /** Variables handed to the engine: model choice, timeouts, PATH, locale. */
   passThrough: Record<string, string>;
   /** Where the model proxy sends the engine's calls, with the real credential. */
@@ -62,6 +64,7 @@ export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: 
     runTimeoutMs: int(env.RUNNER_RUN_TIMEOUT_MS, 15 * 60_000),
     maxSnapshotBytes: int(env.RUNNER_MAX_SNAPSHOT_BYTES, 256 * 1024 * 1024),
     maxTranscriptBytes: int(env.RUNNER_MAX_TRANSCRIPT_BYTES, 128 * 1024 * 1024),
+    runRetentionMs: int(env.RUNNER_RUN_RETENTION_HOURS, 24) * 3_600_000,
     passThrough,
     modelUpstream: modelUpstream(env),
     modelProxyPort: int(env.RUNNER_MODEL_PROXY_PORT, 0),

@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
-import { readRegularFile } from "./confine/regular-files.ts";
 import path from "node:path";
 import { z } from "zod";
+import { readRegularFile } from "./confine/regular-files.ts";
 import { isNotFound, writeFileAtomic } from "./fsutil.ts";
 import type { Fingerprint, FingerprintChanges } from "./protocol.ts";
 
@@ -20,12 +20,18 @@ export interface WorkspaceFile {
   content: Buffer;
 }
 
+export interface WorkspacePath {
+  /** Relative posix path inside the workspace. */
+  path: string;
+  abs: string;
+}
+
 /**
  * Regular files under the workspace, sorted by path. Symlinks are skipped, never followed:
- * they could point outside the workspace (checked again as each file is opened).
+ * they could point outside the workspace.
  */
-export async function listWorkspaceFiles(workspace: string): Promise<WorkspaceFile[]> {
-  const out: WorkspaceFile[] = [];
+export async function walkWorkspace(workspace: string): Promise<WorkspacePath[]> {
+  const out: WorkspacePath[] = [];
   async function walk(dir: string, prefix: string): Promise<void> {
     let entries: Dirent[];
     try {
@@ -40,13 +46,23 @@ export async function listWorkspaceFiles(workspace: string): Promise<WorkspaceFi
       if (entry.isDirectory()) {
         if (!IGNORED_DIRS.has(entry.name)) await walk(abs, rel);
       } else if (entry.isFile()) {
-        const content = await readRegularFile(abs);
-        if (content !== null) out.push({ path: rel, content });
+        out.push({ path: rel, abs });
       }
     }
   }
   await walk(workspace, "");
   return out.sort((a, b) => compare(a.path, b.path));
+}
+
+/** Regular files under the workspace with their contents, sorted by path. */
+export async function listWorkspaceFiles(workspace: string): Promise<WorkspaceFile[]> {
+  const out: WorkspaceFile[] = [];
+  for (const file of await walkWorkspace(workspace)) {
+    // A file swapped for a symlink since the walk is skipped, never followed.
+    const content = await readRegularFile(file.abs);
+    if (content !== null) out.push({ path: file.path, content });
+  }
+  return out;
 }
 
 export function hashFiles(files: readonly WorkspaceFile[]): FileHashes {
@@ -117,6 +133,6 @@ export async function saveBaseline(file: string, hashes: FileHashes): Promise<vo
 }
 
 /** Plain code-unit comparison, so the order never depends on locale. */
-function compare(a: string, b: string): number {
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -14,8 +14,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    // In-flight runs are aborted and end with a retryable `internal` error event, so the
-    // Durable Object re-runs them on the next runner.
+    // In-flight runs are aborted and logged as `run_lost` (retryable), so the Durable
+    // Object re-runs them from a reset workspace; a hard kill is found at the next start.
     void runner.close().then(() => process.exit(0));
   });
 }

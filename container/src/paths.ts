@@ -1,6 +1,8 @@
-// Where each project's state lives. One directory per project keeps projects isolated:
-// its own workspace (the engine's cwd) and its own CLAUDE_CONFIG_DIR, so the engine can
-// never find one project's transcript from another.
+// Where each workspace's state lives (the DO names workspaces by project id today). One
+// directory per workspace keeps projects isolated: its own workspace (the engine's cwd) and
+// its own CLAUDE_CONFIG_DIR, so the engine can never find one project's transcript from
+// another. The on-disk layout keeps the `projects/` name so transcripts, which record the
+// workspace's absolute path, stay valid across runner versions.
 import path from "node:path";
 
 export interface ProjectPaths {
@@ -11,14 +13,16 @@ export interface ProjectPaths {
   transcriptsRoot: string;
   /** The subdirectory Claude Code uses for this project's workspace as cwd. */
   transcriptsDir: string;
-  /** The fingerprint the previous run (or snapshot import) left, for `changes`. */
+  /** The fingerprint the previous run (or tree import) left, for `changes`. */
   baselineFile: string;
+  /** Blobs uploaded for the next tree import, named by their sha256. */
+  blobsDir: string;
 }
 
-export function projectPaths(dataDir: string, projectId: string): ProjectPaths {
-  // Callers validate projectId against the protocol regex first; this is a second guard.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(projectId)) throw new Error("invalid projectId");
-  const root = path.join(path.resolve(dataDir), "projects", projectId);
+export function projectPaths(dataDir: string, workspaceId: string): ProjectPaths {
+  // Callers validate workspaceId against the protocol regex first; this is a second guard.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw new Error("invalid workspaceId");
+  const root = path.join(path.resolve(dataDir), "projects", workspaceId);
   const workspace = path.join(root, "workspace");
   const claudeConfig = path.join(root, "claude");
   const transcriptsRoot = path.join(claudeConfig, "projects");
@@ -29,6 +33,7 @@ export function projectPaths(dataDir: string, projectId: string): ProjectPaths {
     transcriptsRoot,
     transcriptsDir: path.join(transcriptsRoot, sanitizeCwd(workspace)),
     baselineFile: path.join(root, "fingerprint.json"),
+    blobsDir: path.join(root, "blobs"),
   };
 }
 
@@ -39,4 +44,9 @@ export function projectPaths(dataDir: string, projectId: string): ProjectPaths {
  */
 export function sanitizeCwd(cwd: string): string {
   return cwd.replace(/[^a-zA-Z0-9]/g, "-");
+}
+
+/** Where runs keep their request and event log, one directory per run id. */
+export function runsDir(dataDir: string): string {
+  return path.join(path.resolve(dataDir), "runs");
 }

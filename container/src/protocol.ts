@@ -1,14 +1,21 @@
-// Runner protocol v1: the machine-readable form of docs/runner-protocol.md.
+// Runner protocol v2: the machine-readable form of docs/runner-protocol.md.
 // Shared by the runner (Node) and the Worker/Durable Object, so it depends on zod only.
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Marker the metadata prompt carries; the model simulator keys on it. */
 export const METADATA_MARKER = "SESSION_CHAIN_METADATA_REQUEST";
 
-export const ProjectId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "projectId must match ^[A-Za-z0-9_-]{1,64}$");
-export type ProjectId = z.infer<typeof ProjectId>;
+/** A workspace: the engine's cwd plus its own config dir. Today the DO uses the project id. */
+export const WorkspaceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "workspaceId must match ^[A-Za-z0-9_-]{1,64}$");
+export type WorkspaceId = z.infer<typeof WorkspaceId>;
+
+/** Chosen by the caller (the DO: job id, step, attempt); also the run's directory name on disk. */
+export const RunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "runId must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$");
+export type RunId = z.infer<typeof RunId>;
+
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase sha256 hex digest");
 
 export const SessionId = z.uuid();
 export type SessionId = z.infer<typeof SessionId>;
@@ -44,8 +51,8 @@ export type CacheTtl = z.infer<typeof CacheTtl>;
 
 export const RunRequest = z
   .object({
-    runId: z.string().min(1).max(128),
-    projectId: ProjectId,
+    runId: RunId,
+    workspaceId: WorkspaceId,
     operation: Operation,
     prompt: z.string().max(200_000).default(""),
     resumeSessionId: SessionId.nullable().default(null),
@@ -125,6 +132,7 @@ export const RunErrorCode = z.enum([
   "overloaded",
   "compact_failed",
   "bad_request",
+  "run_lost",
   "internal",
 ]);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
@@ -193,9 +201,34 @@ export const RunEvent = z.discriminatedUnion("type", [
 export type RunEvent = z.infer<typeof RunEvent>;
 export type FinalEvent = ResultEvent | ErrorEvent;
 
+export const FinalEvent = z.discriminatedUnion("type", [ResultEvent, ErrorEvent]);
+
 export function isFinalEvent(event: RunEvent): event is FinalEvent {
   return event.type === "result" || event.type === "error";
 }
+
+// ---------- Run lifecycle: POST /v1/runs, GET /v1/runs/:runId[/events], DELETE ----------
+
+/** One line of a run's event log: the event plus its sequence number (1, 2, …). */
+export const LoggedEvent = z.intersection(z.object({ seq: z.number().int().positive() }), RunEvent);
+export type LoggedEvent = z.infer<typeof LoggedEvent>;
+
+export const RunStatus = z.object({
+  runId: RunId,
+  workspaceId: WorkspaceId,
+  operation: Operation,
+  /** `finished` once the log holds its final event (a lost run is finished with `run_lost`). */
+  state: z.enum(["running", "finished"]),
+  /** Sequence number of the last logged event. */
+  lastSeq: z.number().int().nonnegative(),
+  final: FinalEvent.nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunResponse = z.object({ run: RunStatus });
+export type RunResponse = z.infer<typeof RunResponse>;
 
 // ---------- Plain JSON endpoints ----------
 
@@ -203,8 +236,12 @@ export const HttpErrorCode = z.enum([
   "bad_request",
   "unauthorized",
   "busy",
+  "conflict",
   "not_found",
+  "run_not_found",
+  "blob_not_found",
   "session_not_found",
+  "tree_mismatch",
   "method_not_allowed",
   "payload_too_large",
   "internal",
@@ -222,17 +259,28 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 export const WorkspaceResponse = z.object({ fingerprint: Fingerprint });
 export type WorkspaceResponse = z.infer<typeof WorkspaceResponse>;
 
-export const SnapshotFile = z.object({
+// ---------- Content-addressed workspace trees ----------
+
+export const TreeEntry = z.object({
   path: z.string().min(1).max(4096),
-  contentBase64: z.base64(),
+  sha256: Sha256,
+  size: z.number().int().nonnegative(),
 });
-export type SnapshotFile = z.infer<typeof SnapshotFile>;
+export type TreeEntry = z.infer<typeof TreeEntry>;
 
-export const SnapshotResponse = z.object({ files: z.array(SnapshotFile), fingerprint: Fingerprint });
-export type SnapshotResponse = z.infer<typeof SnapshotResponse>;
+/** A workspace as content: every regular file's path, sha256 and size, sorted by path. */
+export const TreeManifest = z.object({
+  /** The fingerprint's treeHash: sha256 over the sorted lines `path \0 sha256 \n`. */
+  treeHash: Sha256,
+  files: z.array(TreeEntry).max(100_000),
+});
+export type TreeManifest = z.infer<typeof TreeManifest>;
 
-export const SnapshotPutRequest = z.object({ files: z.array(SnapshotFile).max(100_000) });
-export type SnapshotPutRequest = z.infer<typeof SnapshotPutRequest>;
+export const MissingBlobsRequest = z.object({ sha256: z.array(Sha256).max(100_000) });
+export type MissingBlobsRequest = z.infer<typeof MissingBlobsRequest>;
+
+export const MissingBlobsResponse = z.object({ missing: z.array(Sha256) });
+export type MissingBlobsResponse = z.infer<typeof MissingBlobsResponse>;
 
 export const SessionInfoResponse = z.object({
   sessionId: SessionId,

@@ -13,12 +13,18 @@ import { HttpError } from "./errors.ts";
 import { sendError } from "./http.ts";
 import { ProjectLocks } from "./locks.ts";
 import { startModelProxy } from "./model-proxy/server.ts";
+import { blobRoutes } from "./routes/blobs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { workspaceRoutes } from "./routes/workspace.ts";
+import { RunRegistry } from "./runs/registry.ts";
+import { BlobLocations } from "./tree.ts";
 
-const ROUTES: Route[] = [...healthRoutes, ...runRoutes, ...workspaceRoutes, ...sessionRoutes];
+const ROUTES: Route[] = [...healthRoutes, ...runRoutes, ...workspaceRoutes, ...blobRoutes, ...sessionRoutes];
+
+/** How long close() waits for stopped runs to log their final event. */
+const DRAIN_MS = 10_000;
 
 export interface StartRunnerOptions {
   /** 0 or omitted picks a free port. */
@@ -55,7 +61,11 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
   const log = options.log ?? ((line: string) => process.stderr.write(`[runner] ${line}\n`));
   const modelProxy = await startModelProxy({ upstream: config.modelUpstream, port: config.modelProxyPort, log });
   const shutdown = new AbortController();
-  const app: AppState = { config, locks: new ProjectLocks(), modelProxy, shutdown: shutdown.signal, log };
+  const locks = new ProjectLocks();
+  const runs = new RunRegistry({ config, locks, modelProxy, shutdown: shutdown.signal, log });
+  // Runs a previous process left unfinished are reported lost before anyone asks.
+  await runs.recover();
+  const app: AppState = { config, locks, modelProxy, runs, blobs: new BlobLocations(), shutdown: shutdown.signal, log };
 
   const server = createServer((req, res) => {
     void handle(app, req, res);
@@ -84,6 +94,7 @@ export async function startRunner(options: StartRunnerOptions = {}): Promise<Run
     config,
     close: async () => {
       shutdown.abort();
+      await runs.drain(DRAIN_MS);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,6 +1,6 @@
 // Claude Code transcripts (JSONL, one file per session) inside a project's config dir:
 // locate, validate, import, and read the cost state a resumed session continues from.
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { isNotFound, writeFileAtomic } from "./fsutil.ts";
 import type { ProjectPaths } from "./paths.ts";
@@ -81,10 +81,6 @@ export async function writeTranscript(paths: ProjectPaths, sessionId: string, te
   const target = path.join(paths.transcriptsDir, `${sessionId}.jsonl`);
   await writeFileAtomic(target, text.endsWith("\n") ? text : `${text}\n`);
   if (existing !== null && existing.path !== target) await rm(existing.path, { force: true });
-}
-
-export async function readTranscript(location: TranscriptLocation): Promise<string> {
-  return readFile(location.path, "utf8");
 }
 
 export interface TokenCounts {

@@ -1,7 +1,20 @@
-import type { SnapshotPutRequest } from "../runner/protocol.ts";
+import type { SizedStream } from "../runner/client.ts";
+import { TreeManifest } from "../runner/protocol.ts";
 
-// R2 holds what must outlive a runner container: each session's transcript and the
-// project's workspace snapshots. Keys are per project, so one project never reads another's.
+/** What a version left: its tree (by hash) and its head session. */
+export interface VersionPointer {
+  versionNumber: number;
+  treeHash: string;
+  sessionId: string | null;
+}
+
+// R2 holds what must outlive a runner container, per project (one project never reads
+// another's keys):
+//   projects/<id>/blobs/<sha256>            one object per distinct file content
+//   projects/<id>/trees/<treeHash>.json     a manifest: every path → sha256 + size
+//   projects/<id>/versions/<n>.json         the tree and head session a version left
+//   projects/<id>/transcripts/<session>.jsonl
+// Bodies stream through; nothing here holds a file or transcript whole.
 export class ArtifactStore {
   private readonly bucket: R2Bucket;
   private readonly projectId: string;
@@ -14,38 +27,63 @@ export class ArtifactStore {
     return ["projects", this.projectId, ...parts].join("/");
   }
 
-  async putTranscript(sessionId: string, jsonl: string): Promise<void> {
-    await this.bucket.put(this.key("transcripts", `${sessionId}.jsonl`), jsonl, {
-      httpMetadata: { contentType: "application/x-ndjson" },
+  async putTranscript(sessionId: string, transcript: SizedStream): Promise<void> {
+    await this.putStream(this.key("transcripts", `${sessionId}.jsonl`), transcript, { httpMetadata: { contentType: "application/x-ndjson" } });
+  }
+
+  async openTranscript(sessionId: string): Promise<SizedStream | null> {
+    return this.open(this.key("transcripts", `${sessionId}.jsonl`));
+  }
+
+  async hasBlob(sha256: string): Promise<boolean> {
+    return (await this.bucket.head(this.key("blobs", sha256))) !== null;
+  }
+
+  /** R2 checks the content against its name (the sha256 option) and refuses a mismatch. */
+  async putBlob(sha256: string, blob: SizedStream): Promise<void> {
+    await this.putStream(this.key("blobs", sha256), blob, { sha256 });
+  }
+
+  async openBlob(sha256: string): Promise<SizedStream | null> {
+    return this.open(this.key("blobs", sha256));
+  }
+
+  async hasTree(treeHash: string): Promise<boolean> {
+    return (await this.bucket.head(this.key("trees", `${treeHash}.json`))) !== null;
+  }
+
+  /** Written after every blob it names, so a manifest in R2 is always restorable. */
+  async putTree(manifest: TreeManifest): Promise<void> {
+    await this.bucket.put(this.key("trees", `${manifest.treeHash}.json`), JSON.stringify(manifest), { httpMetadata: { contentType: "application/json" } });
+  }
+
+  /** The manifest of exactly this tree; null when R2 has none (or one that is not it). */
+  async getTree(treeHash: string): Promise<TreeManifest | null> {
+    const object = await this.bucket.get(this.key("trees", `${treeHash}.json`));
+    if (object === null) return null;
+    const parsed = TreeManifest.safeParse(await object.json());
+    return parsed.success && parsed.data.treeHash === treeHash ? parsed.data : null;
+  }
+
+  async putVersion(pointer: VersionPointer): Promise<void> {
+    await this.bucket.put(this.key("versions", `${String(pointer.versionNumber).padStart(6, "0")}.json`), JSON.stringify(pointer), {
+      httpMetadata: { contentType: "application/json" },
     });
   }
 
-  async getTranscript(sessionId: string): Promise<string | null> {
-    const object = await this.bucket.get(this.key("transcripts", `${sessionId}.jsonl`));
-    return object === null ? null : object.text();
+  private async open(key: string): Promise<SizedStream | null> {
+    const object = await this.bucket.get(key);
+    return object === null ? null : { body: object.body, size: object.size };
   }
 
-  /** Stores the snapshot a version left, and marks it as the latest. */
-  async putSnapshot(versionNumber: number, snapshot: SnapshotPutRequest): Promise<void> {
-    const body = JSON.stringify(snapshot);
-    await this.bucket.put(this.key("snapshots", `v${String(versionNumber).padStart(6, "0")}.json`), body);
-    await this.bucket.put(this.key("snapshots", "latest.json"), body);
-  }
-
-  async getLatestSnapshot(): Promise<SnapshotPutRequest | null> {
-    const object = await this.bucket.get(this.key("snapshots", "latest.json"));
-    return object === null ? null : (JSON.parse(await object.text()) as SnapshotPutRequest);
-  }
-
-  /** Bytes stored for this project (transcripts and snapshots). */
-  async size(): Promise<number> {
-    let total = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await this.bucket.list({ prefix: this.key(""), ...(cursor !== undefined ? { cursor } : {}) });
-      for (const object of page.objects) total += object.size;
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor !== undefined);
-    return total;
+  /** R2 needs a stream's length up front: a FixedLengthStream of the known size carries it. */
+  private async putStream(key: string, source: SizedStream, options: R2PutOptions): Promise<void> {
+    const { readable, writable } = new FixedLengthStream(source.size);
+    const piping = source.body.pipeTo(writable);
+    const putting = this.bucket.put(key, readable, options);
+    // Whichever fails first decides; the other's rejection is not left unhandled.
+    piping.catch(() => undefined);
+    putting.catch(() => undefined);
+    await Promise.all([putting, piping]);
   }
 }

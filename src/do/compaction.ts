@@ -13,12 +13,17 @@ export function contextTokens(result: ResultEvent): number {
 
 /** COMPACTION_POLICY: always, never, or above a context size (judged on the job's last step). */
 export function shouldCompact(config: Pick<ChainConfig, "compactionPolicy" | "compactionThresholdTokens">, last: ResultEvent | null): boolean {
+  return compactionDue(config, last === null ? null : contextTokens(last));
+}
+
+/** The same rule on the stored context size of the job's last step (null: no step ran). */
+export function compactionDue(config: Pick<ChainConfig, "compactionPolicy" | "compactionThresholdTokens">, tokens: number | null): boolean {
   switch (config.compactionPolicy) {
     case "always":
       return true;
     case "never":
       return false;
     case "threshold":
-      return last !== null && contextTokens(last) > config.compactionThresholdTokens;
+      return tokens !== null && tokens > config.compactionThresholdTokens;
   }
 }

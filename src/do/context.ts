@@ -2,17 +2,22 @@ import type { ArtifactStore } from "../artifacts/store.ts";
 import type { ChainConfig } from "../config.ts";
 import type { AttemptRow } from "../db/repo/writes.ts";
 import type { RunnerClient } from "../runner/client.ts";
+import type { Budget } from "./budget.ts";
 import type { ChainStore } from "./storage/chain.ts";
 import type { EventStore } from "./storage/events.ts";
 import type { JobRecord, JobStore } from "./storage/jobs.ts";
 import type { MemoryStore } from "./storage/memory.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
+import type { RunStore } from "./storage/runs.ts";
+import type { WorkspaceStore } from "./storage/workspace.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { PolicyStore } from "./storage/policy.ts";
 
-/** Everything one job's pipeline works with; built by the DO for each job. */
+/** Everything one job's pipeline works with; built by the DO for each alarm invocation. */
 export interface JobContext {
   projectId: string;
+  /** The runner workspace the project's runs use (today: the project id). */
+  workspaceId: string;
   job: JobRecord;
   config: ChainConfig;
   runner: RunnerClient;
@@ -22,6 +27,10 @@ export interface JobContext {
   events: EventStore;
   outbox: OutboxStore;
   memory: MemoryStore;
+  runs: RunStore;
+  workspace: WorkspaceStore;
+  /** This invocation's time: it stops (persisted) when the budget is used up. */
+  budget: Budget;
   /** The resume policy's state (storage/policy.ts) and vars. */
   policy: PolicyStore;
   policyConfig: PolicyConfig;
@@ -32,6 +41,11 @@ export interface JobContext {
   now(): number;
   /** Resume attempts made for this job so far (audit numbering). */
   attempts: number;
+}
+
+/** The job's durable state moved forward (see src/do/interruptions.ts). */
+export function progressed(ctx: JobContext): void {
+  ctx.jobs.bumpProgress(ctx.job.id);
 }
 
 export function emit(ctx: JobContext, type: string, data: Record<string, unknown>): void {

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { ArtifactStore } from "../artifacts/store.ts";
-import { chainConfig, retentionConfig } from "../config.ts";
+import { chainConfig, jobLimits, retentionConfig } from "../config.ts";
 import { openDb, withDb } from "../db/client.ts";
 import type { Db, OpenDb } from "../db/client.ts";
 import { listVersions, sessionBelongsToProject } from "../db/repo/reads.ts";
@@ -10,8 +10,11 @@ import { fail, ok } from "../domain/result.ts";
 import type { Accepted, JobEvent, JobView, ProjectView, SessionView, VersionView } from "../domain/views.ts";
 import { newId } from "../ids.ts";
 import { runnerFor } from "../runner/select.ts";
+import { Budget, Suspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
 import { flushOutbox } from "./flush.ts";
+import { emit } from "./context.ts";
+import { abandonJob, beginInvocation, endInvocation, suspendInvocation } from "./interruptions.ts";
 import { finishJob, runJob } from "./job-runner.ts";
 import { slotRetryMs, takeRunnerSlot } from "./runner-slot.ts";
 import { ChainStore } from "./storage/chain.ts";
@@ -22,13 +25,15 @@ import type { JobRecord } from "./storage/jobs.ts";
 import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
+import { RunStore } from "./storage/runs.ts";
 import { PolicyStore } from "./storage/policy.ts";
 import { policyConfig } from "../policy/config.ts";
 import type { SessionPolicy } from "../policy/types.ts";
 import { migrate, schemaExists } from "./storage/schema.ts";
+import { WorkspaceStore } from "./storage/workspace.ts";
 
-/** If a job's alarm dies with the instance, this alarm picks the job up again. */
-const WATCHDOG_MS = 5 * 60_000;
+/** If a job's alarm dies with the instance, this alarm (set past the invocation's budget) picks the job up again. */
+const WATCHDOG_MARGIN_MS = 2 * 60_000;
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -63,6 +68,8 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
   private readonly memory: MemoryStore;
+  private readonly runs: RunStore;
+  private readonly workspace: WorkspaceStore;
   private readonly policy: PolicyStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
@@ -83,6 +90,8 @@ export class ProjectDO extends DurableObject<Env> {
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
     this.memory = new MemoryStore(sql);
+    this.runs = new RunStore(sql);
+    this.workspace = new WorkspaceStore(sql);
     this.policy = new PolicyStore(sql);
   }
 
@@ -228,9 +237,11 @@ export class ProjectDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (!this.hasSchema) return;
+    const limits = jobLimits(this.env);
+    const watchdogMs = limits.invocationBudgetMs + WATCHDOG_MARGIN_MS;
     if (this.working) {
       // This instance is on it (a long job outlived the watchdog): keep a watchdog armed.
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
       return;
     }
     await this.flush();
@@ -241,6 +252,8 @@ export class ProjectDO extends DurableObject<Env> {
       return;
     }
     this.working = true;
+    // The slot first: an invocation that only learns every runner is busy is waiting, not
+    // an interruption of the job.
     const slot = await takeRunnerSlot(this.env, project.id, job);
     if (slot === null) {
       this.working = false;
@@ -248,25 +261,44 @@ export class ProjectDO extends DurableObject<Env> {
       return;
     }
     this.jobs.setRunnerSlot(job.id, slot.name);
+    const budget = new Budget(Date.now(), limits.invocationBudgetMs);
+    // Marked before the job's work: if this invocation dies, the next one knows.
+    const start = beginInvocation(this.jobs, job.id);
     this.jobDb = openDb(this.env);
-    const context = this.jobContext(project.id, job, slot.name);
+    const context = this.jobContext(project.id, job, slot.name, budget, limits.runnerCallTimeoutMs);
+    let suspended: Suspended | null = null;
     try {
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
+      await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
+      if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
+      if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
+      else await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
     } catch (err) {
-      // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
-      console.error(`job ${job.id} crashed`, err);
-      if (this.jobs.byId(job.id)?.status === "running") {
-        finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
-        await this.flush();
+      if (err instanceof Suspended) suspended = err;
+      else {
+        // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
+        console.error(`job ${job.id} crashed`, err);
+        if (this.jobs.byId(job.id)?.status === "running") {
+          finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
+          await this.flush();
+        }
       }
     } finally {
       this.working = false;
-      await slot.release();
+      // A job handed over to the next invocation keeps its slot (its run may be live there):
+      // the lease outlives the handover, and the next invocation takes it up again.
+      if (suspended === null) await slot.release();
+      else slot.keep();
       const db = this.jobDb;
       this.jobDb = null;
       await db?.close().catch(() => undefined);
     }
+    if (suspended !== null) {
+      // Handed over cleanly: the next invocation follows the run from where this one stopped.
+      suspendInvocation(this.jobs, job.id, suspended.followingLiveRun);
+      await this.ctx.storage.setAlarm(Date.now());
+      return;
+    }
+    endInvocation(this.jobs, job.id);
     this.prune(Date.now());
     const more = this.jobs.next() !== null;
     if (more) await this.ctx.storage.setAlarm(Date.now());
@@ -290,18 +322,22 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain.trimHistory(retention.historyLimit);
   }
 
-  private jobContext(projectId: string, job: JobRecord, slot: string): JobContext {
+  private jobContext(projectId: string, job: JobRecord, slot: string, budget: Budget, callTimeoutMs: number): JobContext {
     return {
       projectId,
+      workspaceId: projectId,
       job,
       config: chainConfig(this.env),
-      runner: runnerFor(this.env, slot),
+      runner: runnerFor(this.env, slot, { callTimeoutMs, deadline: budget.deadline }),
       artifacts: new ArtifactStore(this.env.ARTIFACTS, projectId),
       chain: this.chain,
       jobs: this.jobs,
       events: this.events,
       outbox: this.outbox,
       memory: this.memory,
+      runs: this.runs,
+      workspace: this.workspace,
+      budget,
       policy: this.policy,
       policyConfig: policyConfig(this.env),
       flush: () => this.flush(),

@@ -1,8 +1,9 @@
 import type { Usage } from "../domain/views.ts";
 import { addUsage, isoOrNull } from "../domain/views.ts";
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
+import { contextTokens } from "./compaction.ts";
 import type { JobContext } from "./context.ts";
-import { audit, emit } from "./context.ts";
+import { audit, emit, progressed } from "./context.ts";
 
 export function usageOf(result: ResultEvent): Usage {
   return {
@@ -33,10 +34,17 @@ export async function recordStep(
     operation,
     fingerprint: result.fingerprint,
   }, now);
+  // In the same synchronous block as the head: the run is consumed and the workspace is
+  // the chain's tree again, so no later invocation follows or records this run twice.
+  ctx.runs.clear(ctx.job.id);
+  ctx.workspace.markClean();
+  progressed(ctx);
   const totals = addUsage(ctx.job.totals, usageOf(result));
   ctx.job.totals = totals;
   ctx.job.doneSteps.push(operation);
   ctx.jobs.recordStep(ctx.job.id, operation, result.sessionId, totals);
+  ctx.job.contextTokens = contextTokens(result);
+  ctx.jobs.setContextTokens(ctx.job.id, ctx.job.contextTokens);
   const chain = ctx.chain.get();
   ctx.outbox.push({
     op: "update_version",

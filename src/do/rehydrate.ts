@@ -1,52 +1,107 @@
+import { EMPTY_TREE_HASH, RestoreError, restoreTree, saveTree } from "../artifacts/sync.ts";
+import type { SyncTarget } from "../artifacts/sync.ts";
+import type { ResultEvent } from "../runner/protocol.ts";
+import { rethrowIfSuspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
-import { emit } from "./context.ts";
+import { emit, progressed } from "./context.ts";
+import { withRetries } from "./retry.ts";
 
-// The runner's disk is a cache (a container that slept comes back empty). Before work
-// starts, put back what R2 holds: the latest workspace snapshot when the runner's
-// workspace is empty, and the transcript of the session about to be resumed.
-export async function restoreWorkspace(ctx: JobContext): Promise<void> {
-  const expected = ctx.chain.get().fingerprint;
-  if (expected === null || expected.fileCount === 0) return;
-  const current = await ctx.runner.workspace(ctx.projectId);
-  if (current.fileCount > 0) return;
-  const snapshot = await ctx.artifacts.getLatestSnapshot();
-  if (snapshot === null) return;
-  const restored = await ctx.runner.importSnapshot(ctx.projectId, snapshot);
-  emit(ctx, "rehydrated", { what: "workspace", fileCount: restored.fileCount });
+// The runner's disk is a cache (a container that slept comes back empty); the chain and R2
+// are the truth. R2 gets each step's tree and transcript before the chain points at them,
+// and a run starts only on exactly the chain's tree, or not at all.
+
+/** The workspace could not be made exactly the chain's tree: nothing may run on it. */
+export class WorkspaceUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkspaceUnavailable";
+  }
+}
+
+/** Saving a step's tree or transcript to R2 failed: the chain must not point at them. */
+export class ArtifactsUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ArtifactsUnavailable";
+  }
+}
+
+function syncTarget(ctx: JobContext): SyncTarget {
+  return { runner: ctx.runner, store: ctx.artifacts, workspaceId: ctx.workspaceId, onBlob: () => progressed(ctx) };
+}
+
+/** The tree the next run must start from: the chain's last good fingerprint (empty before the first version). */
+export function expectedTree(ctx: JobContext): string {
+  return ctx.chain.get().fingerprint?.treeHash ?? EMPTY_TREE_HASH;
+}
+
+/**
+ * Makes the runner's workspace the chain's tree before a run. A workspace a run of ours may
+ * have touched (dirty) is reset to exactly that tree; an empty one is restored (the runner
+ * lost its disk). A different tree we did not make is an outside change: it is kept, and
+ * the structural-change rule judges it. Transient failures are retried within the retry
+ * budget; when the tree cannot be had exactly, WorkspaceUnavailable stops the job.
+ */
+export async function ensureWorkspace(ctx: JobContext): Promise<void> {
+  const expected = expectedTree(ctx);
+  try {
+    await withRetries(ctx, async () => {
+      const current = await ctx.runner.workspace(ctx.workspaceId);
+      const dirty = ctx.workspace.dirty();
+      if (current.treeHash === expected) {
+        if (dirty) ctx.workspace.markClean();
+        return;
+      }
+      if (!dirty && current.fileCount > 0) return;
+      // From here on the workspace is ours to fix: a failed attempt must not pass for an outside change.
+      ctx.workspace.markDirty();
+      const restored = await restoreTree(syncTarget(ctx), expected);
+      ctx.workspace.markClean();
+      progressed(ctx);
+      // An empty workspace means the runner lost its disk; anything else was a reset.
+      emit(ctx, current.fileCount === 0 ? "rehydrated" : "workspace_restored", { what: "workspace", treeHash: expected, fileCount: restored.fileCount });
+    }, (err) => !(err instanceof RestoreError && err.permanent));
+  } catch (err) {
+    rethrowIfSuspended(err, ctx.budget);
+    console.error(`job ${ctx.job.id}: workspace restore failed`, err);
+    throw new WorkspaceUnavailable(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** True when the runner has (or now has again) the session's transcript. */
 export async function restoreTranscript(ctx: JobContext, sessionId: string): Promise<boolean> {
-  if (await ctx.runner.hasSession(ctx.projectId, sessionId)) return true;
-  const transcript = await ctx.artifacts.getTranscript(sessionId);
+  if (await ctx.runner.hasSession(ctx.workspaceId, sessionId)) return true;
+  const transcript = await ctx.artifacts.openTranscript(sessionId);
   if (transcript === null) return false;
-  await ctx.runner.importTranscript(ctx.projectId, sessionId, transcript);
+  await ctx.runner.putTranscript(ctx.workspaceId, sessionId, transcript);
   emit(ctx, "rehydrated", { what: "transcript", sessionId });
   return true;
 }
 
-/** After a job: R2 gets the head transcript and the workspace the version produced. */
-export async function saveArtifacts(ctx: JobContext): Promise<void> {
-  const head = ctx.chain.get().headSessionId;
-  if (head !== null) {
-    const transcript = await ctx.runner.exportTranscript(ctx.projectId, head);
-    if (transcript !== null) await ctx.artifacts.putTranscript(head, transcript);
+/**
+ * Before a step's result becomes the head: R2 gets the tree it left (only blobs R2 lacks)
+ * and its session's transcript, streamed from the runner. So the chain never points at a
+ * tree or session R2 could not give back.
+ */
+export async function saveStep(ctx: JobContext, result: ResultEvent): Promise<void> {
+  const base = ctx.chain.get().fingerprint?.treeHash ?? null;
+  try {
+    await withRetries(ctx, async () => {
+      const saved = await saveTree(syncTarget(ctx), result.fingerprint.treeHash, base);
+      const transcript = await ctx.runner.openTranscript(ctx.workspaceId, result.sessionId);
+      if (transcript === null) throw new Error(`the runner has no transcript for session ${result.sessionId}`);
+      await ctx.artifacts.putTranscript(result.sessionId, transcript);
+      if (saved.uploaded > 0) emit(ctx, "artifacts_saved", { treeHash: result.fingerprint.treeHash, blobs: saved.uploaded, bytes: saved.bytes });
+    });
+  } catch (err) {
+    rethrowIfSuspended(err, ctx.budget);
+    console.error(`job ${ctx.job.id}: saving the step's artifacts failed`, err);
+    throw new ArtifactsUnavailable(err instanceof Error ? err.message : String(err));
   }
-  const snapshot = await ctx.runner.exportSnapshot(ctx.projectId);
-  await ctx.artifacts.putSnapshot(ctx.job.versionNumber, snapshot);
 }
 
-/**
- * Puts the workspace back to what the last good version left (the R2 snapshot; empty
- * before the first version) when a failed run may have half-edited it, so a retry or the
- * next job never builds on changes that no session knows about.
- */
-export async function resetWorkspace(ctx: JobContext): Promise<void> {
-  const expected = ctx.chain.get().fingerprint;
-  const current = await ctx.runner.workspace(ctx.projectId);
-  if (expected === null ? current.fileCount === 0 : current.treeHash === expected.treeHash) return;
-  const snapshot = (await ctx.artifacts.getLatestSnapshot()) ?? (expected === null ? { files: [] } : null);
-  if (snapshot === null) return;
-  const restored = await ctx.runner.importSnapshot(ctx.projectId, snapshot);
-  emit(ctx, "workspace_restored", { fileCount: restored.fileCount });
+/** A finished version's pointer: the tree and head session it left (#11 restores by it). */
+export async function saveVersion(ctx: JobContext): Promise<void> {
+  const chain = ctx.chain.get();
+  await ctx.artifacts.putVersion({ versionNumber: ctx.job.versionNumber, treeHash: expectedTree(ctx), sessionId: chain.headSessionId });
 }

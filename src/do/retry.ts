@@ -1,3 +1,7 @@
+import { RunnerUnavailableError } from "../runner/client.ts";
+import { Suspended } from "./budget.ts";
+import type { JobContext } from "./context.ts";
+
 export interface RetryPolicy {
   maxAttempts: number;
   baseMs: number;
@@ -16,3 +20,33 @@ export function mayRetry(policy: RetryPolicy, attempt: number, elapsedMs: number
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function retryPolicy(ctx: JobContext): RetryPolicy {
+  return { maxAttempts: ctx.config.maxAttempts, baseMs: ctx.config.retryBaseMs, budgetMs: ctx.config.retryBudgetMs };
+}
+
+/** Waits before the next attempt, unless the invocation's time would run out first. */
+export async function backoff(ctx: JobContext, waitMs: number): Promise<void> {
+  if (ctx.now() + waitMs >= ctx.budget.deadline) throw new Suspended(false);
+  await sleep(waitMs);
+}
+
+function transient(err: unknown): boolean {
+  return err instanceof RunnerUnavailableError ? err.retryable : true;
+}
+
+/** Runs `work`, retrying failures `retryable` says are transient, within the retry policy. */
+export async function withRetries<T>(ctx: JobContext, work: () => Promise<T>, retryable: (err: unknown) => boolean = transient): Promise<T> {
+  const policy = retryPolicy(ctx);
+  const started = ctx.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof Suspended || ctx.budget.expired()) throw err;
+      const wait = backoffMs(attempt, policy.baseMs);
+      if (!retryable(err) || !mayRetry(policy, attempt, ctx.now() - started, wait)) throw err;
+      await backoff(ctx, wait);
+    }
+  }
+}

@@ -12,6 +12,8 @@ export interface HeldSlot {
   name: string;
   /** Stops the heartbeat and gives the slot back. */
   release(): Promise<void>;
+  /** Stops the heartbeat but keeps the lease: the job's next invocation takes the slot up again. */
+  keep(): void;
 }
 
 function pool(env: Env): DurableObjectStub<import("../runner/pool.ts").RunnerPool> {
@@ -37,6 +39,9 @@ export async function takeRunnerSlot(env: Env, projectId: string, job: JobRecord
   }, HEARTBEAT_MS);
   return {
     name: grant.slot,
+    keep() {
+      clearInterval(timer);
+    },
     async release() {
       clearInterval(timer);
       // If this fails the lease simply expires.

@@ -4,8 +4,9 @@ import type { RunExtras } from "./call.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
 import { verifyOwnership } from "./ownership.ts";
+import { rethrowIfSuspended } from "./budget.ts";
 import { recordStep } from "./record.ts";
-import { restoreTranscript } from "./rehydrate.ts";
+import { ArtifactsUnavailable, restoreTranscript, saveStep } from "./rehydrate.ts";
 import { noteStep } from "./session-policy.ts";
 
 export type StepOutcome =
@@ -30,6 +31,7 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
   try {
     await restoreTranscript(ctx, sessionId);
   } catch (err) {
+    rethrowIfSuspended(err, ctx.budget);
     // The resume is still tried: the runner may have it after all, or says not_found.
     warn(ctx, "could not rehydrate the transcript", err);
   }
@@ -58,11 +60,21 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
       }
     }
     ctx.jobs.setStep(ctx.job.id, operation);
-    emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
+    // A step whose run an earlier invocation started is being continued, not started.
+    const inFlight = ctx.runs.get(ctx.job.id);
+    if (inFlight?.step !== operation || inFlight.sessionIn !== sessionIn) emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
     // A handoff goes only with a new session: the planned one, or a fallback from a resume.
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
     if (outcome.ok) {
+      try {
+        await saveStep(ctx, outcome.result);
+      } catch (err) {
+        if (!(err instanceof ArtifactsUnavailable)) throw err;
+        // The result cannot become the head without its tree and transcript in R2.
+        ctx.runs.clear(ctx.job.id);
+        return { ok: false, code: "artifacts_unavailable", message: err.message };
+      }
       await recordStep(ctx, operation, sessionIn, outcome.result, generation);
       noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null);
       return { ok: true, result: outcome.result };

@@ -1,148 +1,194 @@
-import type { ProgressListener, RunOutcome, RunnerClient, RunnerFailure } from "./client.ts";
+import type { FollowEnd, RunnerClient, SizedStream } from "./client.ts";
 import { RunnerUnavailableError } from "./client.ts";
-import type { Fingerprint, RunRequestInput, SnapshotPutRequest } from "./protocol.ts";
-import { ErrorEnvelope, RunEvent, SessionInfoResponse, SnapshotPutRequest as SnapshotSchema, WorkspaceResponse } from "./protocol.ts";
+import { ndjsonLines } from "./ndjson.ts";
+import type { Fingerprint, LoggedEvent, RunRequestInput, RunStatus, TreeManifest } from "./protocol.ts";
+import { ErrorEnvelope, FinalEvent, LoggedEvent as LoggedEventSchema, MissingBlobsResponse, RunResponse, SessionInfoResponse, TreeManifest as TreeManifestSchema, WorkspaceResponse } from "./protocol.ts";
 
 /** Anything that can carry a Request to the runner: global fetch, or a container stub. */
 export type Transport = (request: Request) => Promise<Response>;
 
+export interface HttpRunnerOptions {
+  transport: Transport;
+  token: string;
+  /** Longest any one call (a blob included) may take. */
+  callTimeoutMs: number;
+  /** Epoch ms after which no call may still be running (the alarm invocation's budget). */
+  deadline: number;
+}
+
 const BASE = "http://runner";
 
 // The runner protocol over HTTP (docs/runner-protocol.md). Used with a URL in dev and
-// tests, and with the container binding's fetch in production.
+// tests, and with the container binding's fetch in production. Every call carries a
+// timeout that ends inside the invocation's budget.
 export class HttpRunnerClient implements RunnerClient {
-  private readonly transport: Transport;
-  private readonly token: string;
-  constructor(transport: Transport, token: string) {
-    this.transport = transport;
-    this.token = token;
+  private readonly options: HttpRunnerOptions;
+  constructor(options: HttpRunnerOptions) {
+    this.options = options;
   }
 
-  private async send(method: string, path: string, body?: BodyInit, contentType?: string): Promise<Response> {
+  private callSignal(): AbortSignal {
+    const left = Math.max(0, this.options.deadline - Date.now());
+    return AbortSignal.timeout(Math.min(this.options.callTimeoutMs, left));
+  }
+
+  private async send(method: string, path: string, init: { body?: BodyInit; contentType?: string; length?: number; signal?: AbortSignal } = {}): Promise<Response> {
     const headers = new Headers();
-    if (this.token !== "") headers.set("authorization", `Bearer ${this.token}`);
-    if (contentType !== undefined) headers.set("content-type", contentType);
-    const init: RequestInit = { method, headers };
-    if (body !== undefined) init.body = body;
+    if (this.options.token !== "") headers.set("authorization", `Bearer ${this.options.token}`);
+    if (init.contentType !== undefined) headers.set("content-type", init.contentType);
+    if (init.length !== undefined) headers.set("content-length", String(init.length));
+    const signal = init.signal ?? this.callSignal();
+    const request = new Request(`${BASE}${path}`, { method, headers, signal, ...(init.body !== undefined ? { body: init.body } : {}) });
     try {
-      return await this.transport(new Request(`${BASE}${path}`, init));
+      return await raceAbort(this.options.transport(request), signal);
     } catch (err) {
-      throw new RunnerUnavailableError(`runner unreachable: ${err instanceof Error ? err.message : String(err)}`, true);
+      const why = signal.aborted ? "timed out" : `unreachable: ${err instanceof Error ? err.message : String(err)}`;
+      throw new RunnerUnavailableError(`runner ${method} ${path.split("?")[0] ?? path} ${why}`, true);
     }
   }
 
-  async run(request: RunRequestInput, onProgress: ProgressListener): Promise<RunOutcome> {
-    let response: Response;
+  async startRun(request: RunRequestInput): Promise<RunStatus> {
+    const res = await this.send("POST", "/v1/runs", { body: JSON.stringify(request), contentType: "application/json" });
+    await expectOk(res);
+    return RunResponse.parse(await res.json()).run;
+  }
+
+  async runStatus(runId: string): Promise<RunStatus | null> {
+    const res = await this.send("GET", `/v1/runs/${enc(runId)}`);
+    if (res.status === 404) return null;
+    await expectOk(res);
+    return RunResponse.parse(await res.json()).run;
+  }
+
+  async followRun(runId: string, afterSeq: number, onEvent: (event: LoggedEvent) => void, signal: AbortSignal): Promise<FollowEnd> {
+    let res: Response;
     try {
-      response = await this.send("POST", "/v1/runs", JSON.stringify(request), "application/json");
+      res = await this.send("GET", `/v1/runs/${enc(runId)}/events?after=${afterSeq}`, { signal });
     } catch (err) {
-      return failure("overloaded", err instanceof Error ? err.message : String(err), true);
+      if (signal.aborted) return { kind: "open" };
+      throw err;
     }
-    if (!response.ok) return failure(...(await statusFailure(response)));
-    if (response.body === null) return failure("internal", "runner sent no body", true);
+    if (res.status === 404) return { kind: "unknown" };
+    await expectOk(res);
+    if (res.body === null) return { kind: "broken", message: "runner sent no body" };
+    const reader = res.body.getReader();
+    // Some transports ignore the signal once headers are in: cancel the read ourselves.
+    const stop = (): void => void reader.cancel().catch(() => undefined);
+    signal.addEventListener("abort", stop, { once: true });
     try {
-      for await (const line of ndjsonLines(response.body)) {
-        const parsed = RunEvent.safeParse(JSON.parse(line));
+      for await (const line of ndjsonLines(reader)) {
+        const parsed = LoggedEventSchema.safeParse(JSON.parse(line));
         if (!parsed.success) continue; // unknown event kinds from a newer runner are skipped
         const event = parsed.data;
-        if (event.type === "result") return { ok: true, result: event };
-        if (event.type === "error") {
-          const { type: _type, ...error } = event;
-          return { ok: false, error };
-        }
-        onProgress(event);
+        // The schema keeps only the event's own fields (its log position is not part of it).
+        if (event.type === "result" || event.type === "error") return { kind: "final", final: FinalEvent.parse(event) };
+        onEvent(event);
       }
     } catch (err) {
-      return failure("internal", `runner stream broke: ${err instanceof Error ? err.message : String(err)}`, true);
+      if (signal.aborted) return { kind: "open" };
+      return { kind: "broken", message: `runner stream broke: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      signal.removeEventListener("abort", stop);
     }
-    return failure("internal", "runner stream ended without a result", true);
+    return signal.aborted ? { kind: "open" } : { kind: "broken", message: "runner stream ended without a final event" };
   }
 
-  async hasSession(projectId: string, sessionId: string): Promise<boolean> {
-    const res = await this.send("GET", `/v1/projects/${enc(projectId)}/sessions/${enc(sessionId)}`);
+  async cancelRun(runId: string): Promise<void> {
+    const res = await this.send("DELETE", `/v1/runs/${enc(runId)}`);
+    if (res.status !== 404) await expectOk(res);
+  }
+
+  async hasSession(workspaceId: string, sessionId: string): Promise<boolean> {
+    const res = await this.send("GET", `${ws(workspaceId)}/sessions/${enc(sessionId)}`);
     if (res.status === 404) return false;
     await expectOk(res);
     SessionInfoResponse.parse(await res.json());
     return true;
   }
 
-  async exportTranscript(projectId: string, sessionId: string): Promise<string | null> {
-    const res = await this.send("GET", `/v1/projects/${enc(projectId)}/sessions/${enc(sessionId)}/transcript`);
+  async openTranscript(workspaceId: string, sessionId: string): Promise<SizedStream | null> {
+    const res = await this.send("GET", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript`);
     if (res.status === 404) return null;
     await expectOk(res);
-    // NDJSON is text; decode explicitly (workerd warns on .text() for non-text types).
-    return new TextDecoder().decode(await res.arrayBuffer());
+    return sized(res);
   }
 
-  async importTranscript(projectId: string, sessionId: string, jsonl: string): Promise<void> {
-    const res = await this.send("PUT", `/v1/projects/${enc(projectId)}/sessions/${enc(sessionId)}/transcript`, jsonl, "application/x-ndjson");
+  async putTranscript(workspaceId: string, sessionId: string, transcript: SizedStream): Promise<void> {
+    const res = await this.send("PUT", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript`, { body: transcript.body, contentType: "application/x-ndjson", length: transcript.size });
     await expectOk(res);
   }
 
-  async workspace(projectId: string): Promise<Fingerprint> {
-    const res = await this.send("GET", `/v1/projects/${enc(projectId)}/workspace`);
+  async workspace(workspaceId: string): Promise<Fingerprint> {
+    const res = await this.send("GET", ws(workspaceId));
     await expectOk(res);
     return WorkspaceResponse.parse(await res.json()).fingerprint;
   }
 
-  async exportSnapshot(projectId: string): Promise<SnapshotPutRequest> {
-    const res = await this.send("GET", `/v1/projects/${enc(projectId)}/workspace/snapshot`);
+  async tree(workspaceId: string): Promise<TreeManifest> {
+    const res = await this.send("GET", `${ws(workspaceId)}/tree`);
     await expectOk(res);
-    return SnapshotSchema.parse(await res.json());
+    return TreeManifestSchema.parse(await res.json());
   }
 
-  async importSnapshot(projectId: string, snapshot: SnapshotPutRequest): Promise<Fingerprint> {
-    const res = await this.send("PUT", `/v1/projects/${enc(projectId)}/workspace/snapshot`, JSON.stringify(snapshot), "application/json");
+  async openBlob(workspaceId: string, sha256: string): Promise<SizedStream> {
+    const res = await this.send("GET", `${ws(workspaceId)}/blobs/${enc(sha256)}`);
+    await expectOk(res);
+    return sized(res);
+  }
+
+  async missingBlobs(workspaceId: string, sha256: readonly string[]): Promise<string[]> {
+    const res = await this.send("POST", `${ws(workspaceId)}/blobs/missing`, { body: JSON.stringify({ sha256 }), contentType: "application/json" });
+    await expectOk(res);
+    return MissingBlobsResponse.parse(await res.json()).missing;
+  }
+
+  async putBlob(workspaceId: string, sha256: string, blob: SizedStream): Promise<void> {
+    const res = await this.send("PUT", `${ws(workspaceId)}/blobs/${enc(sha256)}`, { body: blob.body, contentType: "application/octet-stream", length: blob.size });
+    await expectOk(res);
+  }
+
+  async importTree(workspaceId: string, manifest: TreeManifest): Promise<Fingerprint> {
+    const res = await this.send("PUT", `${ws(workspaceId)}/tree`, { body: JSON.stringify(manifest), contentType: "application/json" });
     await expectOk(res);
     return WorkspaceResponse.parse(await res.json()).fingerprint;
   }
 }
 
 const enc = encodeURIComponent;
+const ws = (workspaceId: string): string => `/v1/workspaces/${enc(workspaceId)}`;
 
-function failure(code: RunnerFailure["code"], message: string, retryable: boolean): RunOutcome {
-  return { ok: false, error: { code, message, retryable, sessionId: null } };
-}
-
-async function statusFailure(res: Response): Promise<[RunnerFailure["code"], string, boolean]> {
-  const message = await errorMessage(res);
-  if (res.status === 400) return ["bad_request", message, false];
-  // 409 busy: another run of this project is still finishing on the runner; waiting helps.
-  if (res.status === 409 || res.status === 429 || res.status >= 500) return ["overloaded", message, true];
-  return ["internal", message, false];
-}
-
-async function errorMessage(res: Response): Promise<string> {
-  const text = await res.text().catch(() => "");
-  try {
-    const parsed = ErrorEnvelope.safeParse(JSON.parse(text));
-    if (parsed.success) return `${res.status} ${parsed.data.error.code}: ${parsed.data.error.message}`;
-  } catch {
-    // not JSON: fall through to the raw status
+function sized(res: Response): SizedStream {
+  const size = Number(res.headers.get("content-length"));
+  if (res.body === null || !Number.isSafeInteger(size) || size < 0) {
+    throw new RunnerUnavailableError("runner answered without a body of known length", true);
   }
-  return `runner answered ${res.status}`;
+  return { body: res.body, size };
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function expectOk(res: Response): Promise<void> {
   if (res.ok) return;
-  const message = await errorMessage(res);
-  throw new RunnerUnavailableError(message, res.status === 409 || res.status === 429 || res.status >= 500);
-}
-
-/** Splits a byte stream into complete lines; a final line without newline is kept. */
-export async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline = buffer.indexOf("\n");
-    while (newline >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (line !== "") yield line;
-      newline = buffer.indexOf("\n");
+  const text = await res.text().catch(() => "");
+  let code: string | null = null;
+  let message = `runner answered ${res.status}`;
+  try {
+    const parsed = ErrorEnvelope.safeParse(JSON.parse(text));
+    if (parsed.success) {
+      code = parsed.data.error.code;
+      message = `${res.status} ${code}: ${parsed.data.error.message}`;
     }
+  } catch {
+    // not JSON: keep the raw status
   }
-  const rest = (buffer + decoder.decode()).trim();
-  if (rest !== "") yield rest;
+  // 409 busy: another run of this workspace is still finishing; waiting helps.
+  const retryable = code === "busy" || res.status === 429 || res.status >= 500;
+  throw new RunnerUnavailableError(message, retryable, { status: res.status, code });
 }

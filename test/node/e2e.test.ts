@@ -2,6 +2,7 @@
 // ProjectDO, Postgres, R2 (Miniflare), the runner process and the model simulator.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TreeManifest } from "../../container/src/protocol.ts";
 import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
 import { startStack } from "../../scripts/stack.ts";
 import type { Stack } from "../../scripts/stack.ts";
@@ -47,10 +48,11 @@ async function simRequests(): Promise<RequestLogEntry[]> {
   return body.requests;
 }
 
+/** A file of the project's runner workspace (its workspace id is the project id), via the tree and blob endpoints. */
 async function workspaceFile(projectId: string, path: string): Promise<string | null> {
-  const snapshot = (await (await fetch(`${stack.runnerUrl}/v1/projects/${projectId}/workspace/snapshot`)).json()) as { files: { path: string; contentBase64: string }[] };
-  const file = snapshot.files.find((f) => f.path === path);
-  return file === undefined ? null : Buffer.from(file.contentBase64, "base64").toString("utf8");
+  const tree = TreeManifest.parse(await (await fetch(`${stack.runnerUrl}/v1/workspaces/${projectId}/tree`)).json());
+  const file = tree.files.find((f) => f.path === path);
+  return file === undefined ? null : (await fetch(`${stack.runnerUrl}/v1/workspaces/${projectId}/blobs/${file.sha256}`)).text();
 }
 
 describe("through the real Claude Code engine (compaction above a context size)", () => {

@@ -7,7 +7,7 @@ import { toolTarget } from "../../container/src/engine.ts";
 import { diffHashes, toFingerprint } from "../../container/src/fingerprint.ts";
 import { buildPrompt, parseMetadata, parseVersionLabel, versionLabel } from "../../container/src/prompts.ts";
 import { RunEvent, RunRequest } from "../../container/src/protocol.ts";
-import { decodeSnapshot, safeRelativePath } from "../../container/src/snapshot.ts";
+import { checkTreePaths, safeRelativePath } from "../../container/src/snapshot.ts";
 import { checkTranscript, readCostState } from "../../container/src/transcripts.ts";
 import { runUsage } from "../../container/src/usage.ts";
 
@@ -119,7 +119,7 @@ describe("checkTranscript", () => {
   });
 });
 
-describe("snapshot paths", () => {
+describe("tree paths", () => {
   it.each(["../x", "a/../../x", "/etc/passwd", "a\\..\\b", "a//b", "./a", ".git/config", "a/.git/HEAD", "", "a\u0000b"])(
     "rejects %j",
     (p) => {
@@ -133,9 +133,9 @@ describe("snapshot paths", () => {
   });
 
   it("rejects duplicates and file/directory clashes", () => {
-    const b64 = Buffer.from("x").toString("base64");
-    expect(() => decodeSnapshot([{ path: "a", contentBase64: b64 }, { path: "a", contentBase64: b64 }])).toThrow(/duplicate/);
-    expect(() => decodeSnapshot([{ path: "a", contentBase64: b64 }, { path: "a/b", contentBase64: b64 }])).toThrow(/both/);
+    expect(() => checkTreePaths(["a", "a"])).toThrow(/duplicate/);
+    expect(() => checkTreePaths(["a", "a/b"])).toThrow(/both/);
+    expect(() => checkTreePaths(["src/a.ts", "src/b.ts"])).not.toThrow();
   });
 });
 
@@ -231,13 +231,15 @@ describe("fingerprint and protocol", () => {
   });
 
   it("validates run requests the way both sides need", () => {
-    const base = { runId: "r", projectId: "p" };
+    const base = { runId: "job_x:update:1", workspaceId: "p" };
     expect(RunRequest.safeParse({ ...base, operation: "build", prompt: "x" }).data).toMatchObject({ resumeSessionId: null, forkSession: true });
     expect(RunRequest.safeParse({ ...base, operation: "compact" }).success).toBe(false);
     expect(RunRequest.safeParse({ ...base, operation: "metadata", resumeSessionId: null }).success).toBe(false);
     expect(RunRequest.safeParse({ ...base, operation: "build", prompt: "" }).success).toBe(false);
     expect(RunRequest.safeParse({ ...base, operation: "build", prompt: "x", resumeSessionId: S1 }).success).toBe(false);
-    expect(RunRequest.safeParse({ ...base, projectId: "../x", operation: "build", prompt: "x" }).success).toBe(false);
+    expect(RunRequest.safeParse({ ...base, workspaceId: "../x", operation: "build", prompt: "x" }).success).toBe(false);
+    // a run id is a directory name on the runner's disk
+    for (const runId of ["../x", ".hidden", "a/b", ""]) expect(RunRequest.safeParse({ ...base, runId, operation: "build", prompt: "x" }).success).toBe(false);
     expect(RunEvent.safeParse({ type: "session", sessionId: S1 }).success).toBe(true);
     const meta = { ...base, operation: "metadata", resumeSessionId: S1 };
     expect(RunRequest.safeParse(meta).data).toMatchObject({ metadataContext: null });

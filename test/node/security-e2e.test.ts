@@ -28,6 +28,7 @@ beforeAll(async () => {
   bearer = await new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(`security-${randomUUID()}`)
+    .setIssuedAt()
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(stack.authSecret));
 }, 180_000);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFINED_TOOLS } from "../../container/src/confine/policy.ts";
-import { RunEvent, SnapshotResponse } from "../../container/src/protocol.ts";
+import { LoggedEvent, RunEvent, TreeManifest } from "../../container/src/protocol.ts";
 import type { ResultEvent, RunRequestInput } from "../../container/src/protocol.ts";
 import { startRunner } from "../../container/src/server.ts";
 import type { RunningRunner } from "../../container/src/server.ts";
@@ -60,11 +60,14 @@ interface Run {
   result: ResultEvent;
 }
 
+/** Starts a run (detached on the runner) and reads its whole event log. */
 async function run(body: RunRequestInput): Promise<Run> {
   const res = await fetch(`${runner.url}/v1/runs`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
-  expect(res.status).toBe(200);
-  const raw = await res.text();
-  const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => RunEvent.parse(JSON.parse(line)));
+  expect(res.status).toBe(202);
+  const followed = await fetch(`${runner.url}/v1/runs/${encodeURIComponent(body.runId)}/events?after=0`, { headers: auth });
+  expect(followed.status).toBe(200);
+  const raw = await followed.text();
+  const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => RunEvent.parse(LoggedEvent.parse(JSON.parse(line))));
   const last = events.at(-1);
   if (last?.type !== "result") throw new Error(`expected a result, got ${JSON.stringify(last)}`);
   return { raw, events, result: last };
@@ -117,12 +120,13 @@ describe("a prompt cannot take the engine out of its workspace", () => {
       `look at @${outside}/secret.txt and @${outside}/dir/other.txt`,
       "create ok.txt with fine",
     ].join("\n");
-    const escape = await run({ runId: "escape", projectId: "escape", operation: "build", prompt });
+    const escape = await run({ runId: "escape", workspaceId: "escape", operation: "build", prompt });
 
     // Nothing outside the project's own directory was created or changed (the simulator's
-    // dump aside), and in its workspace only what the prompt was allowed to make.
+    // dump and the runner's own run logs aside), and in its workspace only what the
+    // prompt was allowed to make.
     const after = await tree(base);
-    const elsewhere = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith("data/projects/escape/") && !k.startsWith("dump/")));
+    const elsewhere = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith("data/projects/escape/") && !k.startsWith("data/runs/") && !k.startsWith("dump/")));
     expect(elsewhere(after)).toEqual(elsewhere(before));
     expect(Object.keys(after).filter((k) => k.startsWith("data/projects/escape/workspace/"))).toEqual(["data/projects/escape/workspace/ok.txt"]);
 
@@ -157,7 +161,7 @@ describe("a prompt cannot take the engine out of its workspace", () => {
 
   it("refuses to follow a symlink an earlier step left in the workspace, and documents nothing from outside", async () => {
     const projectId = "planted";
-    const build = await run({ runId: "planted-1", projectId, operation: "build", prompt: "create notes.txt with hello" });
+    const build = await run({ runId: "planted-1", workspaceId: projectId, operation: "build", prompt: "create notes.txt with hello" });
     const ws = workspaceOf(projectId);
     await symlink(path.join(outside, "secret.txt"), path.join(ws, "link.txt"));
     await symlink(outside, path.join(ws, "linkdir"));
@@ -172,7 +176,7 @@ describe("a prompt cannot take the engine out of its workspace", () => {
       "append to every file under linkdir: x",
       "append to notes.txt: world",
     ].join("\n");
-    const update = await run({ runId: "planted-2", projectId, operation: "update", prompt, resumeSessionId: build.result.sessionId });
+    const update = await run({ runId: "planted-2", workspaceId: projectId, operation: "update", prompt, resumeSessionId: build.result.sessionId });
     expect(await tree(outside)).toEqual(before);
     expect(await readFile(path.join(ws, "notes.txt"), "utf8")).toBe("hello\nworld\n");
     const refused = refusals(update);
@@ -180,18 +184,18 @@ describe("a prompt cannot take the engine out of its workspace", () => {
     expect(refused.map((r) => r.target)).toEqual(expect.arrayContaining(["link.txt", "linkdir/new.txt", "dangling.txt", "linkdir"]));
     expect(refused.filter((r) => r.target !== "linkdir").every((r) => /symlink/.test(r.reason))).toBe(true);
 
-    const metadata = await run({ runId: "planted-3", projectId, operation: "metadata", prompt: "", resumeSessionId: update.result.sessionId });
+    const metadata = await run({ runId: "planted-3", workspaceId: projectId, operation: "metadata", prompt: "", resumeSessionId: update.result.sessionId });
     expect(metadata.result.metadata?.documentation).toBeTruthy();
     for (const r of [update, metadata]) expect(r.raw).not.toContain(SECRET);
     expect(await modelInput()).not.toContain(SECRET);
 
     // The workspace export skips the links: their targets never enter a snapshot.
-    const snapshot = SnapshotResponse.parse(await (await fetch(`${runner.url}/v1/projects/${projectId}/workspace/snapshot`, { headers: auth })).json());
-    expect(snapshot.files.map((f) => f.path)).toEqual(["notes.txt"]);
+    const manifest = TreeManifest.parse(await (await fetch(`${runner.url}/v1/workspaces/${projectId}/tree`, { headers: auth })).json());
+    expect(manifest.files.map((f) => f.path)).toEqual(["notes.txt"]);
   });
 
   it("confines every tool the engine advertises", async () => {
-    await run({ runId: "tools", projectId: "tools", operation: "build", prompt: "create tools.txt with x" });
+    await run({ runId: "tools", workspaceId: "tools", operation: "build", prompt: "create tools.txt with x" });
     const first = (await readdir(dumpDir)).sort()[0];
     if (first === undefined) throw new Error("no request dumped");
     const body = JSON.parse(await readFile(path.join(dumpDir, first), "utf8")) as { tools: Array<{ name: string; defer_loading?: boolean }> };
@@ -243,11 +247,13 @@ describe("the engine holds no credential", () => {
       const upstreamCall = new Promise<IncomingMessage>((resolve) => {
         arrived = resolve;
       });
-      const pending = fetch(`${gated.url}/v1/runs`, {
+      const started = await fetch(`${gated.url}/v1/runs`, {
         method: "POST",
         headers: { ...auth, "content-type": "application/json" },
-        body: JSON.stringify({ runId: "env", projectId: "env", operation: "build", prompt: "create a.txt with a" }),
-      }).then((res) => res.text());
+        body: JSON.stringify({ runId: "env", workspaceId: "env", operation: "build", prompt: "create a.txt with a" }),
+      });
+      expect(started.status).toBe(202);
+      const pending = fetch(`${gated.url}/v1/runs/env/events?after=0`, { headers: auth }).then((res) => res.text());
       // The engine is alive and waiting on its first model call: read what it holds.
       const call = await upstreamCall;
       const configDir = path.join(gated.config.dataDir, "projects", "env", "claude");

@@ -76,6 +76,7 @@ export async function fake(projectId: string, action: string, body?: unknown): P
 }
 
 export interface FakeCall {
+  runId: string;
   operation: string;
   resumeSessionId: string | null;
   forkSession: boolean;
@@ -90,6 +91,22 @@ export interface FakeCall {
 
 export async function calls(projectId: string): Promise<{ calls: FakeCall[]; overlaps: number; files: Record<string, string> }> {
   return (await fake(projectId, "calls")) as unknown as { calls: FakeCall[]; overlaps: number; files: Record<string, string> };
+}
+
+export interface FakeRunInfo {
+  operation: string;
+  /** Times the run's work began on the runner: 1 unless it was started twice. */
+  starts: number;
+  /** Event streams the DO opened for it, and how many are open now. */
+  follows: number;
+  openFollows: number;
+  finished: boolean;
+  held: boolean;
+}
+
+/** The fake runner's runs of one workspace, by run id. */
+export async function runs(projectId: string): Promise<Record<string, FakeRunInfo>> {
+  return ((await fake(projectId, "runs")) as unknown as { runs: Record<string, FakeRunInfo> }).runs;
 }
 
 export function db<T>(work: (db: Db) => Promise<T>): Promise<T> {

@@ -7,11 +7,15 @@
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 
-/** The content of `file` if it is a regular file (not a symlink, FIFO, device …); else null. */
-export async function readRegularFile(file: string): Promise<Buffer | null> {
-  let handle;
+/**
+ * An open handle on `file` if it is a regular file at the moment it is opened (not a
+ * symlink, FIFO, device …); else null. The caller closes it.
+ */
+export async function openRegularFile(file: string): Promise<FileHandle | null> {
+  let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO must not hang; O_NOFOLLOW: a symlink fails with ELOOP.
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -19,8 +23,16 @@ export async function readRegularFile(file: string): Promise<Buffer | null> {
     if (codeOf(err) === "ELOOP" || codeOf(err) === "ENOENT" || codeOf(err) === "ENXIO") return null;
     throw err;
   }
+  if ((await handle.stat()).isFile()) return handle;
+  await handle.close();
+  return null;
+}
+
+/** The content of `file` if it is a regular file (not a symlink, FIFO, device …); else null. */
+export async function readRegularFile(file: string): Promise<Buffer | null> {
+  const handle = await openRegularFile(file);
+  if (handle === null) return null;
   try {
-    if (!(await handle.stat()).isFile()) return null;
     return await handle.readFile();
   } finally {
     await handle.close();

@@ -1,14 +1,16 @@
-// Transcript endpoints. Lookups only ever search the project's own config dir, so a
+// Transcript endpoints. Lookups only ever search the workspace's own config dir, so a
 // session is never served for (or imported into) another project.
-import { projectParam, sessionParam, withProjectLock } from "../app.ts";
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { sessionParam, withWorkspaceLock, workspaceParam } from "../app.ts";
 import type { Route } from "../app.ts";
 import { HttpError } from "../errors.ts";
 import { readBody, sendEmpty, sendJson } from "../http.ts";
 import type { SessionInfoResponse } from "../protocol.ts";
-import { checkTranscript, findTranscript, readTranscript, writeTranscript } from "../transcripts.ts";
+import { checkTranscript, findTranscript, writeTranscript } from "../transcripts.ts";
 
-const SESSION_PATH = /^\/v1\/projects\/(?<projectId>[^/]+)\/sessions\/(?<sessionId>[^/]+)$/;
-const TRANSCRIPT_PATH = /^\/v1\/projects\/(?<projectId>[^/]+)\/sessions\/(?<sessionId>[^/]+)\/transcript$/;
+const SESSION_PATH = /^\/v1\/workspaces\/(?<workspaceId>[^/]+)\/sessions\/(?<sessionId>[^/]+)$/;
+const TRANSCRIPT_PATH = /^\/v1\/workspaces\/(?<workspaceId>[^/]+)\/sessions\/(?<sessionId>[^/]+)\/transcript$/;
 
 function notFound(sessionId: string): HttpError {
   return new HttpError(404, "session_not_found", `no transcript for session ${sessionId} in this project`);
@@ -19,7 +21,7 @@ export const sessionRoutes: Route[] = [
     method: "GET",
     pattern: SESSION_PATH,
     handle: async (ctx) => {
-      const { paths } = projectParam(ctx);
+      const { paths } = workspaceParam(ctx);
       const sessionId = sessionParam(ctx);
       const found = await findTranscript(paths, sessionId);
       if (found === null) throw notFound(sessionId);
@@ -31,20 +33,20 @@ export const sessionRoutes: Route[] = [
     method: "GET",
     pattern: TRANSCRIPT_PATH,
     handle: async (ctx) => {
-      const { paths } = projectParam(ctx);
+      const { paths } = workspaceParam(ctx);
       const sessionId = sessionParam(ctx);
       const found = await findTranscript(paths, sessionId);
       if (found === null) throw notFound(sessionId);
-      const text = await readTranscript(found);
-      ctx.res.writeHead(200, { "content-type": "application/x-ndjson", "content-length": Buffer.byteLength(text) });
-      ctx.res.end(text);
+      // Streamed with its length, so the caller can pass it on to R2 without holding it.
+      ctx.res.writeHead(200, { "content-type": "application/x-ndjson", "content-length": found.bytes });
+      await pipeline(createReadStream(found.path, { start: 0, end: Math.max(0, found.bytes - 1) }), ctx.res);
     },
   },
   {
     method: "PUT",
     pattern: TRANSCRIPT_PATH,
     handle: async (ctx) => {
-      const { projectId, paths } = projectParam(ctx);
+      const { workspaceId, paths } = workspaceParam(ctx);
       const sessionId = sessionParam(ctx);
       const body = await readBody(ctx.req, ctx.app.config.maxTranscriptBytes);
       let text: string;
@@ -55,7 +57,7 @@ export const sessionRoutes: Route[] = [
       }
       const check = checkTranscript(text, sessionId, false);
       if (!check.ok) throw new HttpError(400, "bad_request", `invalid transcript: ${check.reason}`);
-      await withProjectLock(ctx, projectId, "transcript-import", () => writeTranscript(paths, sessionId, text));
+      await withWorkspaceLock(ctx, workspaceId, "transcript-import", () => writeTranscript(paths, sessionId, text));
       sendEmpty(ctx.res, 204);
     },
   },

@@ -1,19 +1,29 @@
-// Workspace endpoints: fingerprint, snapshot export, and snapshot import (rehydration).
-import { projectParam, withProjectLock } from "../app.ts";
+// Workspace endpoints: the fingerprint, the tree as content (manifest), and importing
+// exactly a given tree (rehydration and resets) from blobs the runner has.
+import path from "node:path";
+import { workspaceParam, withWorkspaceLock } from "../app.ts";
 import type { Route } from "../app.ts";
+import { cachedBlobPath, clearBlobCache, hasCachedBlob } from "../blobs.ts";
 import { HttpError } from "../errors.ts";
-import { hashFiles, hashWorkspace, loadBaseline, saveBaseline, toFingerprint } from "../fingerprint.ts";
+import { hashWorkspace, loadBaseline, saveBaseline, toFingerprint } from "../fingerprint.ts";
 import { describeIssues, readJson, sendJson } from "../http.ts";
-import { SnapshotPutRequest } from "../protocol.ts";
-import type { SnapshotResponse, WorkspaceResponse } from "../protocol.ts";
-import { decodeSnapshot, encodeSnapshot, exportSnapshot, importSnapshot } from "../snapshot.ts";
+import { TreeManifest } from "../protocol.ts";
+import type { WorkspaceResponse } from "../protocol.ts";
+import { materializeTree } from "../snapshot.ts";
+import { readTree } from "../tree.ts";
+
+const WORKSPACE = /^\/v1\/workspaces\/(?<workspaceId>[^/]+)$/;
+const TREE = /^\/v1\/workspaces\/(?<workspaceId>[^/]+)\/tree$/;
+
+/** A manifest line is ~150 bytes; 100 000 files fit well inside this. */
+const MAX_MANIFEST_BODY = 32 * 1024 * 1024;
 
 export const workspaceRoutes: Route[] = [
   {
     method: "GET",
-    pattern: /^\/v1\/projects\/(?<projectId>[^/]+)\/workspace$/,
+    pattern: WORKSPACE,
     handle: async (ctx) => {
-      const { paths } = projectParam(ctx);
+      const { paths } = workspaceParam(ctx);
       const current = await hashWorkspace(paths.workspace);
       // An empty workspace has no meaningful "previous" to compare with.
       const previous = current.size === 0 ? null : await loadBaseline(paths.baselineFile);
@@ -23,30 +33,33 @@ export const workspaceRoutes: Route[] = [
   },
   {
     method: "GET",
-    pattern: /^\/v1\/projects\/(?<projectId>[^/]+)\/workspace\/snapshot$/,
+    pattern: TREE,
     handle: async (ctx) => {
-      const { paths } = projectParam(ctx);
-      const files = await exportSnapshot(paths.workspace);
-      const current = hashFiles(files);
-      const previous = current.size === 0 ? null : await loadBaseline(paths.baselineFile);
-      const body: SnapshotResponse = { files: encodeSnapshot(files), fingerprint: toFingerprint(current, previous) };
+      const { workspaceId, paths } = workspaceParam(ctx);
+      // Under the lock: a tree listed while a run edits the workspace would mix two states.
+      const tree = await withWorkspaceLock(ctx, workspaceId, "tree-export", () => readTree(paths.workspace));
+      ctx.app.blobs.remember(workspaceId, tree.locations);
+      const body: TreeManifest = tree.manifest;
       sendJson(ctx.res, 200, body);
     },
   },
   {
     method: "PUT",
-    pattern: /^\/v1\/projects\/(?<projectId>[^/]+)\/workspace\/snapshot$/,
+    pattern: TREE,
     handle: async (ctx) => {
-      const { projectId, paths } = projectParam(ctx);
-      // Base64 inflates by 4/3; the limit is on the decoded workspace size.
-      const raw = await readJson(ctx.req, Math.ceil((ctx.app.config.maxSnapshotBytes * 4) / 3) + 1024 * 1024);
-      const parsed = SnapshotPutRequest.safeParse(raw);
+      const { workspaceId, paths } = workspaceParam(ctx);
+      const parsed = TreeManifest.safeParse(await readJson(ctx.req, MAX_MANIFEST_BODY));
       if (!parsed.success) throw new HttpError(400, "bad_request", describeIssues(parsed.error.issues));
-      const files = decodeSnapshot(parsed.data.files);
-      const body = await withProjectLock(ctx, projectId, "snapshot-import", async (): Promise<WorkspaceResponse> => {
+      const manifest = parsed.data;
+      const body = await withWorkspaceLock(ctx, workspaceId, "tree-import", async (): Promise<WorkspaceResponse> => {
         const previous = await loadBaseline(paths.baselineFile);
-        await importSnapshot(paths, files);
-        const current = hashFiles(files);
+        // Blobs come from the upload cache or from files the workspace already has.
+        const existing = await readTree(paths.workspace);
+        const current = await materializeTree(paths, manifest, async (sha256) =>
+          (await hasCachedBlob(paths, sha256)) ? cachedBlobPath(paths, sha256) : (existing.locations.get(sha256) ?? null),
+        );
+        await clearBlobCache(paths);
+        ctx.app.blobs.remember(workspaceId, new Map(manifest.files.map((file) => [file.sha256, path.join(paths.workspace, file.path)])));
         // The imported tree is what the next run's changes are measured against.
         await saveBaseline(paths.baselineFile, current);
         return { fingerprint: toFingerprint(current, previous) };

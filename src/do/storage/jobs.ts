@@ -25,8 +25,22 @@ interface JobRow extends Record<string, SqlStorageValue> {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  progress: number;
+  interruptions: number;
+  invocation_progress: number | null;
+  runs_started: number;
+  context_tokens: number | null;
   runner_slot: string | null;
   waiting_since: number | null;
+}
+
+/** How a job stands across alarm invocations (see src/do/interruptions.ts). */
+export interface InvocationState {
+  /** Grows whenever the job's durable state moves forward. */
+  progress: number;
+  interruptions: number;
+  /** `progress` when the invocation working on the job began; null when none is. */
+  invocationProgress: number | null;
 }
 
 export interface JobRecord {
@@ -45,6 +59,8 @@ export interface JobRecord {
   warnings: string[];
   /** The runner slot the job was given; it keeps it for its whole life (a run may be live there). */
   runnerSlot: string | null;
+  /** Context size after the job's last recorded step (the compaction policy's input). */
+  contextTokens: number | null;
 }
 
 export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash">;
@@ -154,12 +170,39 @@ export class JobStore {
     );
   }
 
+  setContextTokens(id: string, tokens: number): void {
+    this.sql.exec("UPDATE jobs SET context_tokens = ? WHERE id = ?", tokens, id);
+  }
+
   addWarning(id: string, warning: string): void {
     const row = this.row("id = ?", id);
     if (!row) return;
     const warnings = JSON.parse(row.warnings) as string[];
     warnings.push(warning);
     this.sql.exec("UPDATE jobs SET warnings = ? WHERE id = ?", JSON.stringify(warnings), id);
+  }
+
+  invocation(id: string): InvocationState | null {
+    const row = this.row("id = ?", id);
+    return row ? { progress: row.progress, interruptions: row.interruptions, invocationProgress: row.invocation_progress } : null;
+  }
+
+  /** `progress` at the start of the invocation now working on the job, or null when it ends. */
+  setInvocation(id: string, progressAtStart: number | null): void {
+    this.sql.exec("UPDATE jobs SET invocation_progress = ? WHERE id = ?", progressAtStart, id);
+  }
+
+  addInterruption(id: string): number {
+    return this.sql.exec<{ interruptions: number }>("UPDATE jobs SET interruptions = interruptions + 1 WHERE id = ? RETURNING interruptions", id).one().interruptions;
+  }
+
+  bumpProgress(id: string): void {
+    this.sql.exec("UPDATE jobs SET progress = progress + 1 WHERE id = ?", id);
+  }
+
+  /** A number for the job's next runner run, unique within the job: run ids never repeat. */
+  takeRunNumber(id: string): number {
+    return this.sql.exec<{ runs_started: number }>("UPDATE jobs SET runs_started = runs_started + 1 WHERE id = ? RETURNING runs_started", id).one().runs_started;
   }
 
   finish(id: string, status: "succeeded" | "failed", now: number, error: { code: string; message: string } | null): void {
@@ -218,5 +261,6 @@ function record(row: JobRow): JobRecord {
     totals: JSON.parse(row.totals) as Usage,
     warnings: JSON.parse(row.warnings) as string[],
     runnerSlot: row.runner_slot,
+    contextTokens: row.context_tokens,
   };
 }

@@ -54,6 +54,20 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE jobs ADD COLUMN runner_slot TEXT;
    ALTER TABLE jobs ADD COLUMN waiting_since INTEGER;
    CREATE INDEX jobs_finished ON jobs(finished_at);`,
+  // Long runs: the run a job follows (its id and how far its events were read), the
+  // job's progress and interruption counters, and whether a run may have left the
+  // workspace different from the chain's tree.
+  `ALTER TABLE jobs ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN invocation_progress INTEGER;
+   ALTER TABLE jobs ADD COLUMN runs_started INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE jobs ADD COLUMN context_tokens INTEGER;
+   CREATE TABLE job_runs (
+     job_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, step TEXT NOT NULL, session_in TEXT,
+     attempt INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0,
+     event_offset INTEGER NOT NULL DEFAULT 0, final_seen INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE workspace_state (id INTEGER PRIMARY KEY CHECK (id = 1), dirty INTEGER NOT NULL DEFAULT 0);
+   INSERT INTO workspace_state (id) VALUES (1);`,
   // The resume policy (storage/policy.ts): the head's prefix in the prompt cache, the learned
   // profile and recent pauses; each job's plan and observed steps; a project's own policy.
   `CREATE TABLE policy_state (
