@@ -3,7 +3,7 @@
 // it) and makes `calls` model calls; each later call reads the previous prompt from the
 // cache and writes what was added since (tool calls and results), `growth` in all. Claude
 // Code puts a cache breakpoint on the last message of every call, so this is what it bills;
-// checked against the simulator's log in test/node/policy-calibration.test.ts.
+// checked against the engine and the simulator in test/node/policy-engine.test.ts.
 import type { ModelPrices } from "../models/table.ts";
 import type { CacheTtl } from "../runner/protocol.ts";
 import { LATENCY } from "./engine-model.ts";

@@ -14,7 +14,8 @@ let bearer: string;
 /** One whole local stack per describe block; COMPACTION_POLICY differs between them. */
 function useStack(compactionPolicy: "threshold" | "always"): void {
   beforeAll(async () => {
-    stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: compactionPolicy } });
+    // The chain's mechanics under today's rule (resume whenever allowed); policy-e2e.test.ts covers the economic policy.
+    stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: compactionPolicy, SESSION_POLICY: "always" } });
     bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
   }, 180_000);
   afterAll(async () => {
