@@ -93,6 +93,7 @@ function jobFacts(ctx: JobContext, handoff: string | null): JobFacts {
     documentationTokens: tokensOf(ctx.memory.get().documentation ?? ""),
     filesPerUpdate: perUpdate,
     sharedPrefixWarm: lastStep !== null && now - lastStep < TTL_MS["5m"],
+    cacheFloorTokens: ctx.policyConfig.model.minCacheableTokens,
   };
 }
 

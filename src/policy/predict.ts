@@ -25,6 +25,8 @@ export interface JobFacts {
   filesPerUpdate: number;
   /** Some step of the project ran within 5 minutes: the tools + system prefix is still cached. */
   sharedPrefixWarm: boolean;
+  /** The model's minimum cacheable prefix (src/models/table.ts): shorter prompts are never cached. */
+  cacheFloorTokens: number;
 }
 
 export interface JobEstimate extends StepEstimate {
@@ -50,7 +52,9 @@ interface MainStart {
 
 function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices): MainStart {
   const shapeCtx = { filesPerUpdate: f.filesPerUpdate, documentationTokens: f.documentationTokens };
-  const shared = f.sharedPrefixWarm ? SHARED_PREFIX_TOKENS : 0;
+  // The tools + system prefix is its own cache entry only when it reaches the model's floor.
+  const sharedCacheable = SHARED_PREFIX_TOKENS >= f.cacheFloorTokens;
+  const shared = f.sharedPrefixWarm && sharedCacheable ? SHARED_PREFIX_TOKENS : 0;
   const head = f.prefix;
   switch (option) {
     case "resume": {
@@ -74,10 +78,13 @@ function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, pri
         growth: 0,
         output: summary,
         ttl: "5m",
+        floorTokens: f.cacheFloorTokens,
       });
       // The compacted session starts over: the summary and the re-attached files are new to the cache.
       const compacted = FRESH_SESSION_TOKENS + summary + COMPACTION_ATTACHED_FILES * fileTokens(profile);
-      return { steps: [compaction], cached: SHARED_PREFIX_TOKENS, written: compacted - SHARED_PREFIX_TOKENS + f.requestTokens, shape: coldUpdateShape(profile, shapeCtx) };
+      // The compaction just read the shared prefix, so it is warm (when cacheable at all).
+      const cached = sharedCacheable ? SHARED_PREFIX_TOKENS : 0;
+      return { steps: [compaction], cached, written: compacted - cached + f.requestTokens, shape: coldUpdateShape(profile, shapeCtx) };
     }
     case "handoff":
     case "fresh": {
@@ -90,13 +97,13 @@ function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, pri
 /** The structural estimate, before the per-project correction. */
 export function estimateJob(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, metadataTtl: CacheTtl): JobEstimate {
   const start = mainStart(option, f, profile, prices);
-  const main = estimateStep(prices, { cached: start.cached, written: start.written, calls: start.shape.calls, growth: start.shape.growth, output: start.shape.output, ttl: "5m" });
+  const main = estimateStep(prices, { cached: start.cached, written: start.written, calls: start.shape.calls, growth: start.shape.growth, output: start.shape.output, ttl: "5m", floorTokens: f.cacheFloorTokens });
   const mainStartTokens = start.cached + start.written;
   const mainEnd = mainStartTokens + start.shape.growth;
   // The metadata step resumes the main step's session seconds later: its prefix is warm.
   const meta = metadataShape(profile, { filesPerUpdate: f.filesPerUpdate, documentationTokens: f.documentationTokens });
   const metadataWritten = UPDATE_TAIL_TOKENS + f.metadataPromptTokens;
-  const metadata = estimateStep(prices, { cached: mainEnd, written: metadataWritten, calls: meta.calls, growth: meta.growth, output: meta.output, ttl: metadataTtl });
+  const metadata = estimateStep(prices, { cached: mainEnd, written: metadataWritten, calls: meta.calls, growth: meta.growth, output: meta.output, ttl: metadataTtl, floorTokens: f.cacheFloorTokens });
   return {
     ...addEstimates([...start.steps, main, metadata]),
     mainStartTokens,

@@ -49,14 +49,29 @@ export const LegacyUpdateBody = z
   .openapi("LegacyUpdateProject");
 const SessionPolicySetting = z.enum(SESSION_POLICIES, { error: `sessionPolicy must be ${SESSION_POLICIES.join(", ")} or null` });
 
+const PATCH_FIELDS = "resumeEnabled and sessionPolicy";
+
 export const PatchProjectBody = z
-  .object({
-    resumeEnabled: z.boolean({ error: "resumeEnabled must be true, false or null" }).nullable().optional().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }),
-    sessionPolicy: SessionPolicySetting.nullable().optional().openapi({
-      description: "Per-project SESSION_POLICY: economic (choose by predicted cost among resume, compact then resume, a handoff, fresh), always (resume whenever the rules allow), never (always a new session); null follows the deployment's.",
-    }),
+  .strictObject(
+    {
+      resumeEnabled: z.boolean({ error: "resumeEnabled must be true, false or null" }).nullable().optional().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }),
+      sessionPolicy: SessionPolicySetting.nullable().optional().openapi({
+        description: "Per-project SESSION_POLICY: economic (choose by predicted cost among resume, compact then resume, a handoff, fresh), always (resume whenever the rules allow), never (always a new session); null follows the deployment's.",
+      }),
+    },
+    {
+      // A misspelt field would otherwise be dropped silently and the PATCH look like a no-op.
+      error: (issue) =>
+        issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}: the body takes ${PATCH_FIELDS}`
+        : issue.code === "invalid_type" ? `the body must be a JSON object with ${PATCH_FIELDS}`
+        : undefined,
+    },
+  )
+  .refine((b) => b.resumeEnabled !== undefined || b.sessionPolicy !== undefined, {
+    message: "give resumeEnabled, sessionPolicy or both",
+    // Only for an otherwise valid body: an unknown field already says what is wrong.
+    when: (payload) => payload.issues.length === 0,
   })
-  .refine((b) => b.resumeEnabled !== undefined || b.sessionPolicy !== undefined, "give resumeEnabled, sessionPolicy or both")
   .openapi("PatchProject");
 
 export const IdempotencyHeaders = z.object({

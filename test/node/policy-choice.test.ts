@@ -22,7 +22,7 @@ const MIN = 60_000;
 const head = (contextTokens: number, minutesAgo: number, ttl: "5m" | "1h" = "5m"): PrefixState => ({ sessionId: "head", contextTokens, tailTokens: 900, usedAt: NOW - minutesAgo * MIN, ttl, primed: true });
 const resumable: SeedVerdict = { resume: true, sessionId: "head", reason: "resumable" };
 const facts = (prefix: PrefixState | null): JobFacts => ({
-  now: NOW, prefix, requestTokens: 50, handoffTokens: 1500, metadataPromptTokens: 1100, documentationTokens: 900, filesPerUpdate: 2, sharedPrefixWarm: false,
+  now: NOW, prefix, requestTokens: 50, handoffTokens: 1500, metadataPromptTokens: 1100, documentationTokens: 900, filesPerUpdate: 2, sharedPrefixWarm: false, cacheFloorTokens: opus.minCacheableTokens,
 });
 const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   mode: "economic", seed: resumable, facts: facts(head(15_000, 2)), profile: initialProfile(), prices: opus.prices,

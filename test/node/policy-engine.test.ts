@@ -154,6 +154,7 @@ describe("the cost model", () => {
         growth: prompt(last) - prompt(first),
         output: usages.reduce((s, u) => s + u.outputTokens, 0),
         ttl: step.calls.some((c) => c.cacheTtls.includes("1h")) ? "1h" : "5m",
+        floorTokens: opus.minCacheableTokens,
       });
       expect(Math.abs(estimate.costUsd - step.result.costUsd) / step.result.costUsd).toBeLessThan(0.01);
     }

@@ -12,6 +12,7 @@ import type { PrefixState } from "../../src/policy/types.ts";
 const opus = findModel("claude-opus-5-5");
 if (opus === null) throw new Error("model table lacks claude-opus-5-5");
 const prices = opus.prices;
+const FLOOR = opus.minCacheableTokens;
 const NOW = Date.parse("2027-03-01T12:00:00Z");
 const MIN = 60_000;
 
@@ -21,21 +22,42 @@ const prefix = (contextTokens: number, minutesAgo: number, ttl: "5m" | "1h" = "5
 
 const facts = (head: PrefixState | null, over: Partial<JobFacts> = {}): JobFacts => ({
   now: NOW, prefix: head, requestTokens: 50, handoffTokens: 1500, metadataPromptTokens: 1100, documentationTokens: 900,
-  filesPerUpdate: 2, sharedPrefixWarm: false, ...over,
+  filesPerUpdate: 2, sharedPrefixWarm: false, cacheFloorTokens: FLOOR, ...over,
 });
 
 describe("step cost model", () => {
   it("prices a resumed update as Claude Code billed it (simulator log: 2 calls, 11,509 cached, 966 new, +202, 528 output → $0.0212)", () => {
-    const e = estimateStep(prices, { cached: 11_509, written: 966, calls: 2, growth: 202, output: 528, ttl: "5m" });
+    const e = estimateStep(prices, { cached: 11_509, written: 966, calls: 2, growth: 202, output: 528, ttl: "5m", floorTokens: FLOOR });
     expect(e.readTokens).toBe(11_509 + 12_475);
     expect(e.writeTokens).toBe(1168);
     expect(e.costUsd).toBeCloseTo(0.0211968, 6);
   });
 
   it("bills 1-hour writes at the 1-hour price", () => {
-    const five = estimateStep(prices, { cached: 0, written: 10_000, calls: 1, growth: 0, output: 0, ttl: "5m" });
-    const hour = estimateStep(prices, { cached: 0, written: 10_000, calls: 1, growth: 0, output: 0, ttl: "1h" });
+    const five = estimateStep(prices, { cached: 0, written: 10_000, calls: 1, growth: 0, output: 0, ttl: "5m", floorTokens: FLOOR });
+    const hour = estimateStep(prices, { cached: 0, written: 10_000, calls: 1, growth: 0, output: 0, ttl: "1h", floorTokens: FLOOR });
     expect(hour.costUsd - five.costUsd).toBeCloseTo((10_000 * (prices.cacheWrite1hPerMTok - prices.cacheWrite5mPerMTok)) / 1e6, 9);
+  });
+});
+
+describe("the model's cache floor", () => {
+  it("a prompt under the minimum cacheable prefix is billed as plain input: nothing written, nothing read", () => {
+    const step = { cached: 1650, written: 600, calls: 2, growth: 300, output: 100, ttl: "5m" } as const;
+    const cached = estimateStep(prices, { ...step, floorTokens: 512 });
+    const under = estimateStep(prices, { ...step, floorTokens: 4096 });
+    expect(under.readTokens + under.writeTokens).toBe(0);
+    // Both calls' whole prompts at the input price: 2,250 and 2,550 tokens.
+    expect(under.costUsd).toBeCloseTo(((2250 + 2550) * prices.inputPerMTok + 100 * prices.outputPerMTok) / 1e6, 9);
+    expect(under.costUsd).toBeGreaterThan(cached.costUsd);
+  });
+
+  it("a model whose floor is above the tools + system prefix never reads it from the cache", () => {
+    // A 3,000-token handoff takes the new session's first prompt over a 4,096 floor.
+    const f = facts(prefix(40_000, 20), { sharedPrefixWarm: true, handoffTokens: 3000 });
+    const low = estimateJob("handoff", f, initialProfile(), prices, "5m");
+    const high = estimateJob("handoff", { ...f, cacheFloorTokens: 4096 }, initialProfile(), prices, "5m");
+    // Its first call writes the 1,650-token shared prefix instead of reading it.
+    expect(high.costUsd - low.costUsd).toBeCloseTo((1650 * (prices.cacheWrite5mPerMTok - prices.cacheReadPerMTok)) / 1e6, 9);
   });
 });
 
@@ -89,10 +111,10 @@ describe("learning a project", () => {
   function simulate(option: "resume" | "handoff", f: JobFacts, truth: { calls: number; growth: number; output: number }, metaOutput: number): JobObservation {
     const start = estimateJob(option, f, initialProfile(), prices, "5m").mainStartTokens;
     const cached = option === "resume" && f.prefix !== null && prefixWarm(f.prefix, f.now) ? f.prefix.contextTokens : 0;
-    const main = estimateStep(prices, { cached, written: start - cached, calls: truth.calls, growth: truth.growth, output: truth.output, ttl: "5m" });
+    const main = estimateStep(prices, { cached, written: start - cached, calls: truth.calls, growth: truth.growth, output: truth.output, ttl: "5m", floorTokens: FLOOR });
     const mainEnd = start + truth.growth;
     const metaStart = mainEnd + 20 + f.metadataPromptTokens;
-    const meta = estimateStep(prices, { cached: mainEnd, written: metaStart - mainEnd, calls: 1, growth: 0, output: metaOutput, ttl: "5m" });
+    const meta = estimateStep(prices, { cached: mainEnd, written: metaStart - mainEnd, calls: 1, growth: 0, output: metaOutput, ttl: "5m", floorTokens: FLOOR });
     const obs = (e: typeof main, end: number, output: number, text: number): StepObservation => ({
       inputTokens: 0, cacheWriteTokens: e.writeTokens, cacheReadTokens: e.readTokens, outputTokens: output, contextTokens: end, textTokens: text, costUsd: e.costUsd, durationMs: e.durationMs,
     });

@@ -186,7 +186,19 @@ describe("SESSION_POLICY per project", () => {
     const bad = await api("PATCH", path, { user, body: { sessionPolicy: "sometimes" } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("sessionPolicy must be economic, always, never or null");
-    expect((await api("PATCH", path, { user, body: {} })).status).toBe(400);
+    // Each refusal says what is wrong; a misspelt field is not dropped silently (the PATCH would look like a no-op).
+    const refusals: Array<[unknown, string]> = [
+      [{}, "give resumeEnabled, sessionPolicy or both"],
+      [{ sesionPolicy: "never" }, "unknown field sesionPolicy: the body takes resumeEnabled and sessionPolicy"],
+      [{ sessionPolicy: "never", extra: 1 }, "unknown field extra: the body takes resumeEnabled and sessionPolicy"],
+      [["never"], "the body must be a JSON object with resumeEnabled and sessionPolicy"],
+      [{ resumeEnabled: "yes" }, "resumeEnabled must be true, false or null"],
+    ];
+    for (const [body, message] of refusals) {
+      const res = await api("PATCH", path, { user, body });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: "bad_request", message } });
+    }
     expect((await api("PATCH", path, { user: newUser(), body: { sessionPolicy: "never" } })).status).toBe(404);
     const project = (await api("GET", path, { user })).body["project"] as ProjectView;
     expect(project.sessionPolicy).toBeNull();
