@@ -161,7 +161,7 @@ export async function runJob(ctx: JobContext, project: ProjectSettings): Promise
   if (!job.doneSteps.includes("metadata")) {
     const head = ctx.chain.get().headSessionId;
     if (head !== null) {
-      const cacheTtl = lastStepTtl(ctx, mode, mainResult);
+      const cacheTtl = lastStepTtl(ctx, mode, project.resumeOverride, mainResult);
       const meta = await optionalStep(ctx, "metadata", head, "", { metadataContext: metadataContext(ctx), cacheTtl });
       if (meta.ok) rememberDocumentation(ctx, meta.result.metadata);
       else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);

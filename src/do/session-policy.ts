@@ -20,6 +20,7 @@ import { contextTokens } from "./compaction.ts";
 import type { JobContext } from "./context.ts";
 import { emit } from "./context.ts";
 import type { Decision } from "./decision.ts";
+import { resumeFlagOn } from "./decision.ts";
 import { metadataContext } from "./project-memory.ts";
 
 /** The project's own SESSION_POLICY (PATCH /v1/projects/:id) or the deployment's. */
@@ -171,7 +172,7 @@ export function noteStep(ctx: JobContext, operation: Operation, sessionIn: strin
  * The TTL of the job's last step (metadata), chosen just before it with the main step's
  * real context known: what the next update will find in the cache.
  */
-export function lastStepTtl(ctx: JobContext, mode: SessionPolicy, mainResult: ResultEvent | null): CacheTtl {
+export function lastStepTtl(ctx: JobContext, mode: SessionPolicy, resumeOverride: boolean | null, mainResult: ResultEvent | null): CacheTtl {
   const job = ctx.policy.job(ctx.job.id);
   if (job?.cacheTtl != null) return job.cacheTtl;
   const profile = ctx.policy.profile();
@@ -186,6 +187,7 @@ export function lastStepTtl(ctx: JobContext, mode: SessionPolicy, mainResult: Re
   const eager = ctx.config.compactionPolicy === "always" || (ctx.config.compactionPolicy === "threshold" && compactsAtJobEnd(ctx, mode) && endPrefix.contextTokens > ctx.config.compactionThresholdTokens);
   const choice = chooseTtl({
     mode,
+    resumeOff: !resumeFlagOn(ctx.config, resumeOverride),
     compactionFollows: eager,
     endPrefix,
     lastStepWriteTokens: writes,

@@ -36,6 +36,8 @@ export function gapOdds(gaps: readonly number[]): GapOdds {
 
 export interface TtlInput {
   mode: SessionPolicy;
+  /** The resume flag is off for the project (SESSION_RESUME_ENABLED or its override): the next update cannot resume. */
+  resumeOff: boolean;
   /** A compaction follows at the end of the job: the head it leaves has nothing cached. */
   compactionFollows: boolean;
   /** The head as this job will leave it (its usedAt: the end of the job). */
@@ -67,7 +69,7 @@ export function chooseTtl(input: TtlInput): TtlChoice {
   const extraCostUsd = (input.lastStepWriteTokens * (input.prices.cacheWrite1hPerMTok - input.prices.cacheWrite5mPerMTok)) / 1e6;
   // Nothing to keep warm: the next update starts fresh anyway, or the head will be compacted first.
   const overCap = input.mode === "economic" && input.resumeCapTokens !== null && input.endPrefix.contextTokens + input.endPrefix.tailTokens > input.resumeCapTokens;
-  if (input.mode === "never" || input.compactionFollows || overCap) return { ttl: "5m", expectedSavingUsd: 0, extraCostUsd, odds };
+  if (input.mode === "never" || input.resumeOff || input.compactionFollows || overCap) return { ttl: "5m", expectedSavingUsd: 0, extraCostUsd, odds };
   // The next update 30 minutes on: warm with the hour, cold without it.
   const at = input.endPrefix.usedAt + 30 * 60_000;
   const next = (ttl: CacheTtl): JobFacts => ({ ...input.nextFacts, now: at, prefix: { ...input.endPrefix, ttl }, sharedPrefixWarm: false });

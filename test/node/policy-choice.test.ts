@@ -121,7 +121,7 @@ describe("the choice", () => {
 
 describe("the cache TTL for the next update", () => {
   const ttlInput = (over: Partial<TtlInput> = {}): TtlInput => ({
-    mode: "economic", compactionFollows: false, endPrefix: head(60_000, 0), lastStepWriteTokens: 2000, nextFacts: facts(null),
+    mode: "economic", resumeOff: false, compactionFollows: false, endPrefix: head(60_000, 0), lastStepWriteTokens: 2000, nextFacts: facts(null),
     resumeCapTokens: null, handoffNext: false, freshWeight: 2, profile: initialProfile(), prices: opus.prices, gaps: [], ...over,
   });
   const within = (minutes: number, n: number) => Array.from({ length: n }, () => minutes * MIN);
@@ -137,10 +137,12 @@ describe("the cache TTL for the next update", () => {
     expect(choice.expectedSavingUsd).toBeGreaterThan(choice.extraCostUsd);
   });
 
-  it("stays at 5 minutes for bursts, a tiny history, never, or a compaction to come", () => {
+  it("stays at 5 minutes for bursts, a tiny history, never, resume turned off, or a compaction to come", () => {
     expect(chooseTtl(ttlInput({ gaps: within(2, 10) })).ttl).toBe("5m");
     expect(chooseTtl(ttlInput({ gaps: within(20, 10), endPrefix: { ...head(500, 0), tailTokens: 0 }, lastStepWriteTokens: 2000 })).ttl).toBe("5m");
     expect(chooseTtl(ttlInput({ gaps: within(20, 10), mode: "never" })).ttl).toBe("5m");
+    // Resume turned off (the flag or the project's override): the next update starts a new session anyway.
+    expect(chooseTtl(ttlInput({ gaps: within(20, 10), resumeOff: true })).ttl).toBe("5m");
     expect(chooseTtl(ttlInput({ gaps: within(20, 10), compactionFollows: true })).ttl).toBe("5m");
     expect(chooseTtl(ttlInput({ gaps: within(20, 10), resumeCapTokens: 50_000 })).ttl).toBe("5m");
   });
