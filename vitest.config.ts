@@ -32,6 +32,8 @@ export default defineConfig({
                 // The outage tests wait for Postgres this long before calling a resume unverified.
                 OWNERSHIP_CHECK_WAIT_MS: "500",
                 ANTHROPIC_API_KEY: "unused-in-tests",
+                // The dev clock's route and offset (test/worker/dev-clock.test.ts); nothing else moves it.
+                DEV_CLOCK_ENABLED: "true",
               },
             },
           })),

@@ -9,13 +9,14 @@ import { posix } from "node:path";
 import type { LabelledRequest } from "./history.ts";
 import { parseInstructions } from "./instructions.ts";
 import type { Instruction } from "./instructions.ts";
+import type { SizeKb } from "./scaffold-size.ts";
 
 export type Edit =
   | { op: "create"; path: string; content: string }
   | { op: "append"; path: string; text: string }
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
-  | { op: "scaffold"; count: number; dir: string }
+  | { op: "scaffold"; count: number; dir: string; kb: SizeKb | null }
   | { op: "read"; path: string }
   /** Removes the last occurrence of `text` (the inverse of an append). */
   | { op: "removeText"; path: string; text: string }

@@ -18,6 +18,7 @@ import { abandonJob, beginInvocation, endInvocation, suspendInvocation } from ".
 import { finishJob, runJob } from "./job-runner.ts";
 import { slotRetryMs, takeRunnerSlot } from "./runner-slot.ts";
 import { ChainStore } from "./storage/chain.ts";
+import { DevClock, devClockEnabled } from "./storage/clock.ts";
 import type { HistoryPage } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
@@ -67,6 +68,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly chain: ChainStore;
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
+  private readonly clock: DevClock;
   private readonly memory: MemoryStore;
   private readonly runs: RunStore;
   private readonly workspace: WorkspaceStore;
@@ -89,6 +91,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
+    this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env));
     this.memory = new MemoryStore(sql);
     this.runs = new RunStore(sql);
     this.workspace = new WorkspaceStore(sql);
@@ -195,6 +198,14 @@ export class ProjectDO extends DurableObject<Env> {
       console.error("listVersions failed", err);
       return fail("unavailable", "the version store is unavailable, try again");
     }
+  }
+
+  /** Dev only (DEV_CLOCK_ENABLED): moves this project's job clock forward. */
+  async advanceDevClock(ms: number): Promise<Result<{ offsetMs: number }>> {
+    // No schema yet: nobody ever created this project here (tables are made on first create).
+    if (!this.hasSchema || this.meta.get() === null) return fail("not_found", "project not found");
+    const offsetMs = this.clock.advance(ms);
+    return offsetMs === null ? fail("not_found", "the dev clock is disabled") : ok({ offsetMs });
   }
 
   stats(): QueueStats {
@@ -349,7 +360,7 @@ export class ProjectDO extends DurableObject<Env> {
           return null;
         }
       },
-      now: () => Date.now(),
+      now: () => this.clock.now(),
       attempts: 0,
     };
   }
