@@ -12,6 +12,7 @@ import type { ChainSpec } from "./chain.ts";
 import { runEdge } from "./edge.ts";
 import { modesNamed } from "./modes.ts";
 import type { BenchOptions } from "./options.ts";
+import { policyResult } from "./oracle.ts";
 import { mapLimit } from "./pool.ts";
 import type { Reference } from "./quality.ts";
 import { scenarios } from "./scenarios.ts";
@@ -24,6 +25,9 @@ function engineVersion(): string {
   const pkg = JSON.parse(readFileSync(url, "utf8")) as { version?: string; claudeCodeVersion?: string };
   return `Claude Code ${pkg.claudeCodeVersion ?? "?"} (Agent SDK ${pkg.version ?? "?"})`;
 }
+
+/** The mode whose chains the oracle judges (bench/modes.ts). */
+const POLICY_MODE = "policy";
 
 /** `referenceFor`: the reference executor for a scenario's seed (scaffolded content depends on it); null: quality is not measured. */
 export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: number) => Reference) | null, log: (line: string) => void): Promise<BenchResults> {
@@ -47,6 +51,8 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
   const [chains, edge] = options.edgeAlongside ? await Promise.all([runChains(), runEdgePart()]) : [await runChains(), await runEdgePart()];
   const model = chains.find((c) => c.model !== null)?.model ?? "unknown";
   const { out: _out, ...config } = options;
+  const aggregated = aggregate(list, modes.map((m) => m.name), chains);
+  const policyChains = chains.filter((c) => c.mode === POLICY_MODE);
   return {
     generatedAt: new Date().toISOString(),
     config: { ...config, modes: modes.map((m) => ({ name: m.name, vars: m.vars })), commonVars },
@@ -60,7 +66,8 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
       model,
     },
     calibration: calibration(checks),
-    ...aggregate(list, modes.map((m) => m.name), chains),
+    ...aggregated,
+    policy: policyChains.length === 0 ? null : policyResult(POLICY_MODE, policyChains, aggregated.summary),
     plots: [],
     assumptions: assumptions(options, model, referenceFor !== null),
     chains,

@@ -18,7 +18,8 @@ import { timedFetch } from "./server-timing.ts";
 import { clearLog, readLog } from "./sim-log.ts";
 import type { ModelCall } from "./sim-log.ts";
 import type { Pause } from "./think-time.ts";
-import type { ChainResult, StepRecord, Tokens, UpdateRecord } from "./types.ts";
+import type { VersionPolicy } from "../src/domain/views.ts";
+import type { ChainResult, StepRecord, Tokens, UpdatePolicy, UpdateRecord } from "./types.ts";
 import type { Workload } from "./workload.ts";
 import { readWorkspace } from "./workspace.ts";
 
@@ -52,6 +53,23 @@ function stepRecords(steps: readonly JobStep[], calls: readonly ModelCall[]): St
     const contextTokens = u === null ? null : u.inputTokens + u.cacheReadTokens + u.cacheWrite5mTokens + u.cacheWrite1hTokens;
     return { step: s.step, costUsd: s.costUsd, requests: mine.length, modelMs: mine.reduce((t, c) => t + c.durationMs, 0), contextTokens, toolCalls: s.toolCalls, filesRead: s.filesRead };
   });
+}
+
+/** The option the resume policy took, from the job's `decision` event. */
+function chosenOption(events: readonly { type: string; data: unknown }[]): string | null {
+  const data = events.find((e) => e.type === "decision")?.data;
+  return typeof data === "object" && data !== null && "option" in data && typeof data.option === "string" ? data.option : null;
+}
+
+function updatePolicy(p: VersionPolicy | null): UpdatePolicy | null {
+  if (p === null) return null;
+  return {
+    choice: p.choice,
+    predictions: p.predictions.map((o) => ({ option: o.option, allowed: o.allowed, costUsd: o.costUsd })),
+    predictedCostUsd: p.predictedCostUsd,
+    actualCostUsd: p.actualCostUsd,
+    cacheTtl: p.cacheTtl,
+  };
 }
 
 const tokensOf = (steps: readonly JobStep[]): Tokens => ({
@@ -97,7 +115,8 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
       const job = await api.finished(projectId, jobId, JOB_TIMEOUT_MS, 200);
       await settle(db);
       const after = db.roundTrips();
-      const steps = jobSteps(await api.jobEvents(projectId, jobId));
+      const events = await api.jobEvents(projectId, jobId);
+      const steps = jobSteps(events);
       const calls = await readLog(sim);
       checks.push(...checkSteps(label, update.version, steps, calls));
       const now = await readWorkspace(stack.runnerUrl, projectId);
@@ -127,13 +146,17 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
         right: verdict?.right ?? null,
         wrongPaths: verdict === null ? [] : [...verdict.missing, ...verdict.unexpected, ...verdict.different],
         postgres: { connections: after.connections - before.connections, handshakes: after.handshakes - before.handshakes, queries: after.queries - before.queries },
+        policy: null,
         ack: { ms: ack.ms, timing: ack.timing },
       };
       updates.push(record);
       const quality = record.right === null ? "" : record.right ? " right" : ` WRONG (${record.wrongPaths.join(", ")})`;
-      log(`${label}: ${update.n}/${workload.updates.length} ${update.kind} after ${Math.round(thinkTime.ms / 60_000)} min: ${job.status} (${record.decision ?? "?"}${record.compacted ? ", compacted" : ""}) $${record.costUsd.toFixed(4)}${quality}`);
+      log(`${label}: ${update.n}/${workload.updates.length} ${update.kind} after ${Math.round(thinkTime.ms / 60_000)} min: ${job.status} (${chosenOption(events) ?? record.decision ?? "?"}${record.compacted ? ", compacted" : ""}) $${record.costUsd.toFixed(4)}${quality}`);
     }
 
+    // The policy's records (its actual cost is written once the job is done): read once, at the end.
+    const versions = await api.versions(projectId);
+    const withPolicy = updates.map((u) => ({ ...u, policy: updatePolicy(versions.find((v) => v.versionNumber === u.version)?.policy ?? null) }));
     const metrics = await api.metrics();
     return {
       scenario: scenario.name,
@@ -141,7 +164,7 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
       vars,
       model: createCalls.find((c) => c.model !== null)?.model ?? null,
       create: { costUsd: createSteps.reduce((t, s) => t + s.costUsd, 0), wallMs: wall(createJob.startedAt, createJob.finishedAt), steps: stepRecords(createSteps, createCalls) },
-      updates,
+      updates: withPolicy,
       resumeSuccessRate: metrics.resume.successRate,
       runtimeSeconds: Math.round((Date.now() - started) / 1000),
     };

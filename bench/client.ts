@@ -51,8 +51,17 @@ export class ApiClient {
     return this.call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
   }
 
+  /** Every version of the project, oldest first (all pages). */
   async versions(projectId: string): Promise<VersionView[]> {
-    return (await this.call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`)).versions;
+    const all: VersionView[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "?limit=100" : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
+      const page: { versions: VersionView[]; nextCursor: string | null } = await this.call("GET", `/v1/projects/${projectId}/versions${query}`);
+      all.push(...page.versions);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return all;
   }
 
   /** The job's events (GET …/events, Server-Sent Events) once it has finished: the stream ends by itself. */

@@ -4,7 +4,7 @@
 // results.json written before `details.sizes` existed renders the same way.
 import { modeDetail, modeStats } from "./aggregate.ts";
 import { calibrationMessage } from "./calibration.ts";
-import { detailTable, edgeSummary, edgeTable, scenarioTable, summaryTable, table } from "./report.ts";
+import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, table, targetsTable } from "./report.ts";
 import { PAUSE_BANDS } from "./think-time.ts";
 import type { BenchResults, ChainResult, ModeStats } from "./types.ts";
 
@@ -74,7 +74,10 @@ export function readmeBlock(r: BenchResults): string {
       ["updates", ...modes.map((m) => String(r.summary[m]?.n ?? 0))],
     ],
   );
-  const lines = [runLine(r), "", head, "", `${calibrationMessage(r.calibration)}.`];
+  const lines = [runLine(r), "", head];
+  // A results.json from before the policy mode has no `policy`.
+  if (r.policy != null) lines.push("", "The resume policy against the issue's targets (the hindsight oracle: docs/benchmark.md):", "", targetsTable(r.policy));
+  lines.push("", `${calibrationMessage(r.calibration)}.`);
   const e = r.edge;
   if (e !== null) {
     lines.push("", `Edge layer (${e.projects} projects at once on the fake runner): update ack p50 ${ms(e.idle.ack.ms.p50)} idle, ${ms(e.load.ack.ms.p50)} under load; ` +
@@ -92,6 +95,7 @@ export function docsBlock(r: BenchResults, plotDir: string): string {
     const details = Object.fromEntries(modes.map((m) => [m, modeDetail(chainsOf(r, f, m))]));
     out.push("", `Where the cost goes, ${f}-file project (all seeds):`, "", detailTable(details));
   }
+  if (r.policy != null) out.push("", "The resume policy and the hindsight oracle:", "", policyTable(r.policy), "", targetsTable(r.policy));
   out.push("", `${calibrationMessage(r.calibration)}.`);
   if (r.plots.length > 0) out.push("", ...r.plots.map((p) => `![${p}](${plotDir}/${p})`));
   if (r.edge !== null) out.push("", "Edge layer:", "", edgeTable(r.edge), "", edgeSummary(r.edge));

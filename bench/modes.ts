@@ -7,8 +7,12 @@ export interface ModeSpec {
 }
 
 export const MODES: readonly ModeSpec[] = [
-  { name: "fresh", vars: { SESSION_RESUME_ENABLED: "false" } },
-  { name: "resume", vars: { SESSION_RESUME_ENABLED: "true" } },
+  // The product before the resume policy (SESSION_POLICY=always) with resume off: every update a new session.
+  { name: "fresh", vars: { SESSION_RESUME_ENABLED: "false", SESSION_POLICY: "always" } },
+  // The product before the resume policy: resume whenever the seed rules allow.
+  { name: "resume", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "always" } },
+  // The resume policy (docs/policy.md): per update the cheapest of resume, compact then resume, a handoff, fresh.
+  { name: "policy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic" } },
 ];
 
 export function modesNamed(names: readonly string[] | null): ModeSpec[] {

@@ -1,6 +1,7 @@
 // The tables printed to the terminal and pasted into docs/benchmark.md (Markdown that
 // reads as plain text too).
 import { PAUSE_BANDS } from "./think-time.ts";
+import type { PolicyResult } from "./oracle.ts";
 import type { BenchResults, EdgeResult, LatencySet, ModeDetail, ModeStats } from "./types.ts";
 
 const usd = (v: number | null | undefined): string => (v == null ? "–" : `$${v.toFixed(4)}`);
@@ -67,6 +68,37 @@ export function detailTable(details: Record<string, ModeDetail>): string {
     ["Postgres connections", ...col((d) => one(d.postgresPerUpdate.connections))],
     ["create (not in the per-update numbers)", ...col((d) => usd(d.createCostUsd))],
   ]);
+}
+
+const mix = (counts: Record<string, number>): string => {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? "–" : entries.map(([k, n]) => `${k} ${n} (${Math.round((n / total) * 100)}%)`).join(", ");
+};
+const ratio = (v: number | null): string => (v == null ? "–" : `${v.toFixed(2)}×`);
+const signedPts = (v: number | null): string => (v == null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} points`);
+
+/** The resume policy's own figures: prediction error, choices, TTLs, the oracle. */
+export function policyTable(p: PolicyResult): string {
+  const o = p.oracle;
+  return table(["resume policy", "value"], [
+    ["updates scored (path ran as planned) / not", `${p.scored} / ${p.unscored}`],
+    ["prediction error, median / p90", `${pct(p.predictionErrorMedian)} / ${pct(p.predictionErrorP90)}`],
+    ["choices", mix(p.choices)],
+    ["cache TTL of the last step", mix(p.cacheTtl)],
+    ["policy cost on the oracle's updates", `${usd(o.policyCostUsd)} over ${o.updates}`],
+    ["hindsight oracle's cost on them", usd(o.oracleCostUsd)],
+    ["policy / oracle", ratio(p.oracleCostRatio)],
+    ["oracle's choices", mix(o.choices)],
+    ["oracle took the policy's option", pct(o.agreement)],
+    ["actual / predicted per option (n)", Object.entries(o.correction).map(([k, c]) => `${k} ${c.ratio.toFixed(2)} (${c.n})`).join(", ") || "–"],
+  ]);
+}
+
+/** The issue's targets: value, target, met. */
+export function targetsTable(p: PolicyResult): string {
+  const value = (name: string, v: number | null): string => (name.startsWith("context quality") ? signedPts(v) : name.startsWith("median") ? pct(v) : ratio(v));
+  return table(["target (issue #10)", "measured", "target", "met"], p.targets.map((t) => [t.name, value(t.name, t.value), t.target, t.met === null ? "–" : t.met ? "yes" : "no"]));
 }
 
 export function edgeTable(e: EdgeResult): string {

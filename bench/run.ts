@@ -9,7 +9,7 @@ import { calibrationMessage } from "./calibration.ts";
 import { parseOptions } from "./options.ts";
 import { writePlots } from "./plots.ts";
 import { simulatorReference } from "./quality.ts";
-import { detailTable, edgeSummary, edgeTable, scenarioTable, summaryTable } from "./report.ts";
+import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, targetsTable } from "./report.ts";
 
 const defaultOut = fileURLToPath(new URL("./results.json", import.meta.url));
 const options = parseOptions(process.argv.slice(2), process.env, defaultOut);
@@ -30,6 +30,7 @@ if (results.chains.length > 0) {
   out.push(`\nAll scenarios (${results.scenarios.length} scenarios × ${Object.keys(results.summary).length} modes, ${options.updates} updates each; model ${results.environment["model"]})\n`, summaryTable(results));
   out.push("\nPer scenario\n", scenarioTable(results));
   for (const [size, details] of Object.entries(results.details.sizes)) out.push(`\nWhere the cost goes, ${size} (all seeds)\n`, detailTable(details));
+  if (results.policy !== null) out.push("\nThe resume policy and the hindsight oracle\n", policyTable(results.policy), "", targetsTable(results.policy));
   out.push(`\n${calibrationMessage(results.calibration)}`);
 }
 if (results.edge !== null) out.push("\nEdge layer\n", edgeTable(results.edge), "", edgeSummary(results.edge));

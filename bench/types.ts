@@ -1,6 +1,7 @@
 // What the benchmark measures and writes to bench/results.json.
 import type { RoundTrips } from "../scripts/db/ws-proxy.ts";
 import type { Calibration } from "./calibration.ts";
+import type { PolicyResult } from "./oracle.ts";
 import type { DoTiming } from "./server-timing.ts";
 import type { Spread } from "./stats.ts";
 import type { UpdateKind } from "./workload.ts";
@@ -26,6 +27,20 @@ export interface StepRecord {
   contextTokens: number | null;
   toolCalls: number;
   filesRead: number;
+}
+
+/**
+ * The resume policy's record of an update, from its version (GET …/versions, `policy`): the
+ * choice, every option's prediction, and the product's own actual. Every mode has one (under
+ * SESSION_POLICY=always the predictions are made but only one option is open).
+ */
+export interface UpdatePolicy {
+  choice: string;
+  predictions: { option: string; allowed: boolean; costUsd: number }[];
+  predictedCostUsd: number | null;
+  /** The covered steps' cost as the product recorded it; null when the path did not run as planned (not scored). */
+  actualCostUsd: number | null;
+  cacheTtl: string | null;
 }
 
 export interface UpdateRecord {
@@ -55,6 +70,8 @@ export interface UpdateRecord {
   /** Paths that differed from the expected workspace (empty when right). */
   wrongPaths: string[];
   postgres: RoundTrips;
+  /** The resume policy's record; null when the version has none. */
+  policy: UpdatePolicy | null;
   /** The update's acknowledgement (POST …/updates until 202) and its Durable Object RPCs. */
   ack: { ms: number; timing: DoTiming | null };
 }
@@ -132,6 +149,8 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   summary: Record<string, ModeStats>;
   details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
+  /** The resume policy's mode: prediction error, choices, the hindsight oracle, the issue's targets (null when the mode did not run). */
+  policy: PolicyResult | null;
   plots: string[];
   assumptions: string[];
   chains: ChainResult[];

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { ModelUpstream, RunAccess } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
 import { EVENTS_HEARTBEAT_MS } from "./protocol.ts";
+import type { CacheTtl } from "./protocol.ts";
 
 export interface RunnerConfig {
   dataDir: string;
@@ -86,9 +87,12 @@ function modelUpstream(env: EnvLike): ModelUpstream {
 }
 
 /** The engine's whole environment: no runner secret, only its run's proxy URL and token. */
-export function engineEnv(config: RunnerConfig, paths: ProjectPaths, model: RunAccess): Record<string, string> {
+export function engineEnv(config: RunnerConfig, paths: ProjectPaths, model: RunAccess, cacheTtl: CacheTtl | null = null): Record<string, string> {
   return {
     ...config.passThrough,
+    // The run's prompt-cache TTL: this variable wins over the engine's setting and its
+    // ENABLE_PROMPT_CACHING_1H (measured on 2.1.330 through the simulator's request log).
+    ...(cacheTtl !== null ? { CLAUDE_CODE_PROMPT_CACHE_TTL: cacheTtl } : {}),
     ANTHROPIC_BASE_URL: model.baseUrl,
     ANTHROPIC_API_KEY: model.token,
     // Per-project HOME and config dir: transcripts and engine state never cross projects.

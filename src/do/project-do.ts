@@ -27,6 +27,9 @@ import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
 import { RunStore } from "./storage/runs.ts";
+import { PolicyStore } from "./storage/policy.ts";
+import { policyConfig } from "../policy/config.ts";
+import type { SessionPolicy } from "../policy/types.ts";
 import { migrate, schemaExists } from "./storage/schema.ts";
 import { WorkspaceStore } from "./storage/workspace.ts";
 
@@ -69,6 +72,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly memory: MemoryStore;
   private readonly runs: RunStore;
   private readonly workspace: WorkspaceStore;
+  private readonly policy: PolicyStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -91,6 +95,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.memory = new MemoryStore(sql);
     this.runs = new RunStore(sql);
     this.workspace = new WorkspaceStore(sql);
+    this.policy = new PolicyStore(sql);
   }
 
   // ---- RPC ----
@@ -134,13 +139,16 @@ export class ProjectDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  async setResumeOverride(userId: string, value: boolean | null): Promise<Result<ProjectView>> {
+  /** The project's own settings: the resume override and the session policy (absent fields stay as they are). */
+  async updateSettings(userId: string, patch: { resumeEnabled?: boolean | null; sessionPolicy?: SessionPolicy | null }): Promise<Result<ProjectView>> {
     const project = this.owned(userId);
     if (project === null) return fail("not_found", "project not found");
-    this.meta.setResumeOverride(value);
-    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: value });
+    if (patch.resumeEnabled !== undefined) this.meta.setResumeOverride(patch.resumeEnabled);
+    if (patch.sessionPolicy !== undefined) this.meta.setSessionPolicy(patch.sessionPolicy);
+    const updated = this.meta.get() ?? project;
+    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: updated.resumeOverride, sessionPolicy: updated.sessionPolicy });
     await this.flush();
-    return ok({ ...project, resumeOverride: value });
+    return ok(updated);
   }
 
   async getJob(userId: string, jobId: string): Promise<Result<JobView>> {
@@ -274,7 +282,7 @@ export class ProjectDO extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
       if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
       if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
-      else await runJob(context, project.resumeOverride);
+      else await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
     } catch (err) {
       if (err instanceof Suspended) suspended = err;
       else {
@@ -320,6 +328,7 @@ export class ProjectDO extends DurableObject<Env> {
   /** Retention: finished jobs and their events after JOB_RETENTION_DAYS; the newest history rows. */
   private prune(now: number): void {
     const retention = retentionConfig(this.env);
+    this.policy.pruneFinished(now - retention.jobRetentionMs);
     this.jobs.pruneFinished(now - retention.jobRetentionMs);
     this.chain.trimHistory(retention.historyLimit);
   }
@@ -340,6 +349,8 @@ export class ProjectDO extends DurableObject<Env> {
       runs: this.runs,
       workspace: this.workspace,
       budget,
+      policy: this.policy,
+      policyConfig: policyConfig(this.env),
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {

@@ -11,7 +11,8 @@ import { calibration, calibrationMessage } from "../../bench/calibration.ts";
 import type { StepCheck } from "../../bench/calibration.ts";
 import { bootstrapMeanCi } from "../../bench/stats.ts";
 import { bandCounts, drawPauses, PAUSE_BANDS } from "../../bench/think-time.ts";
-import type { BenchResults, ChainResult, ModeStats } from "../../bench/types.ts";
+import { oracle, policyTargets } from "../../bench/oracle.ts";
+import type { BenchResults, ChainResult, ModeStats, UpdateRecord } from "../../bench/types.ts";
 import { workload } from "../../bench/workload.ts";
 import { parseInstructions } from "../../scripts/simulator/instructions.ts";
 import { scaffoldContent } from "../../scripts/simulator/scaffold.ts";
@@ -80,27 +81,30 @@ describe("npm run bench -- --tiny", () => {
     expect(results.scenarios).toHaveLength(1);
     const [scenario] = results.scenarios;
     expect(scenario).toMatchObject({ name: "8-files-seed-1", files: 8, updates: 4, seed: 1 });
-    expect(Object.keys(scenario?.modes ?? {})).toEqual(["fresh", "resume"]);
-    for (const mode of ["fresh", "resume"]) {
+    expect(Object.keys(scenario?.modes ?? {})).toEqual(["fresh", "resume", "policy"]);
+    for (const mode of ["fresh", "resume", "policy"]) {
       expectStats(scenario?.modes[mode]);
       expectStats(results.summary[mode]);
     }
   });
 
   it("agrees with Claude Code's own cost on every step (calibration), else exits 1", () => {
-    // create (build, metadata) and 4 updates (update, metadata, sometimes compact), two chains
-    expect(results.calibration.steps).toBeGreaterThanOrEqual(2 * (2 + 4 * 2));
+    // create (build, metadata) and 4 updates (update, metadata, sometimes compact), three chains
+    expect(results.calibration.steps).toBeGreaterThanOrEqual(3 * (2 + 4 * 2));
     expect(results.calibration.maxRelativeError).toBeLessThanOrEqual(0.005);
     expect(exitCode).toBe(0);
   });
 
-  it("runs the same workload and pauses in both modes; both clocks see the pauses", () => {
+  it("runs the same workload and pauses in every mode; both clocks see the pauses", () => {
     const fresh = chain("fresh");
     const resume = chain("resume");
-    expect(fresh.vars["SESSION_RESUME_ENABLED"]).toBe("false");
-    expect(resume.vars["SESSION_RESUME_ENABLED"]).toBe("true");
-    for (const c of [fresh, resume]) expect(c.updates.map((u) => u.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    const policy = chain("policy");
+    expect(fresh.vars).toMatchObject({ SESSION_RESUME_ENABLED: "false", SESSION_POLICY: "always" });
+    expect(resume.vars).toMatchObject({ SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "always" });
+    expect(policy.vars).toMatchObject({ SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic" });
+    for (const c of [fresh, resume, policy]) expect(c.updates.map((u) => u.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
     expect(resume.updates.map((u) => [u.kind, u.pauseMs])).toEqual(fresh.updates.map((u) => [u.kind, u.pauseMs]));
+    expect(policy.updates.map((u) => [u.kind, u.pauseMs])).toEqual(fresh.updates.map((u) => [u.kind, u.pauseMs]));
     expect(new Set(resume.updates.map((u) => u.pauseBand))).toEqual(new Set(PAUSE_BANDS.map((b) => b.name)));
     expect(resume.updates.some((u) => u.kind !== "edit")).toBe(true);
     // The pause of over a day reaches the Durable Object: the 24-hour stale rule starts fresh.
@@ -120,8 +124,8 @@ describe("npm run bench -- --tiny", () => {
     expect(chain("resume").updates.some((u) => u.compacted)).toBe(true);
   });
 
-  it("scores context quality: ordinary edits are right in both modes, and resume keeps the context fresh sessions lack", () => {
-    for (const mode of ["fresh", "resume"]) {
+  it("scores context quality: ordinary edits are right in every mode, and resume keeps the context fresh sessions lack", () => {
+    for (const mode of ["fresh", "resume", "policy"]) {
       for (const u of chain(mode).updates) {
         expect(u.right).not.toBeNull();
         if (u.kind === "edit") expect(u.right, `${mode} update ${u.n}: ${u.wrongPaths.join(", ")}`).toBe(true);
@@ -133,6 +137,46 @@ describe("npm run bench -- --tiny", () => {
     expect(results.summary["resume"]?.qualityScore ?? 0).toBeGreaterThan(results.summary["fresh"]?.qualityScore ?? 1);
   });
 
+  it("records the resume policy's choice per update, and reports its prediction error, its mix and the oracle", () => {
+    const policy = chain("policy");
+    for (const u of policy.updates) {
+      const p = u.policy;
+      expect(p).not.toBeNull();
+      if (p === null) continue;
+      expect(p.predictions.map((o) => o.option)).toEqual(["resume", "compact_resume", "handoff", "fresh"]);
+      expect(p.predictions.find((o) => o.option === p.choice)?.allowed).toBe(true);
+      // The 24-hour stale rule closes resuming; the policy still chooses among what is left.
+      if (u.pauseBand === "over 1 day") expect(["handoff", "fresh"]).toContain(p.choice);
+      // Scored: the product's actual is the engine's bill for the job (the same steps).
+      if (p.actualCostUsd !== null) expect(p.actualCostUsd).toBeCloseTo(u.costUsd, 5);
+    }
+    // The baselines decide as before the policy: one open option each.
+    for (const u of chain("resume").updates) expect(u.policy?.choice).toBe(u.decision === "resume" ? "resume" : "fresh");
+    for (const u of chain("fresh").updates) expect(u.policy?.choice).toBe("fresh");
+
+    const r = results.policy;
+    expect(r).not.toBeNull();
+    if (r === null) return;
+    expect(r.scored + r.unscored).toBe(4);
+    expect(r.scored).toBeGreaterThan(0);
+    expect(Object.values(r.choices).reduce((a, b) => a + b, 0)).toBe(4);
+    expect(r.choices).toEqual(policy.updates.reduce<Record<string, number>>((m, u) => ({ ...m, [u.policy?.choice ?? "?"]: (m[u.policy?.choice ?? "?"] ?? 0) + 1 }), {}));
+    const errors = policy.updates.flatMap((u) => (u.policy?.actualCostUsd != null && u.policy.predictedCostUsd !== null ? [Math.abs(u.costUsd - u.policy.predictedCostUsd) / u.costUsd] : [])).sort((a, b) => a - b);
+    expect(r.predictionErrorMedian).toBeCloseTo(errors.length % 2 === 1 ? (errors[(errors.length - 1) / 2] ?? 0) : ((errors[errors.length / 2 - 1] ?? 0) + (errors[errors.length / 2] ?? 0)) / 2, 9);
+    expect(r.predictionErrorP90).toBeGreaterThanOrEqual(r.predictionErrorMedian ?? Infinity);
+    expect(r.oracle.updates).toBe(r.scored);
+    expect(r.oracle.policyCostUsd).toBeCloseTo(policy.updates.filter((u) => u.policy?.actualCostUsd != null).reduce((t, u) => t + u.costUsd, 0), 9);
+    expect(r.oracleCostRatio).toBeCloseTo(r.oracle.policyCostUsd / r.oracle.oracleCostUsd, 9);
+    expect(r.oracleCostRatio).toBeGreaterThan(0);
+    expect(r.targets.map((t) => t.name)).toEqual([
+      "cost vs the cheaper of resume and fresh", "cost vs the hindsight oracle", "context quality minus resume's", "context quality minus fresh's", "median prediction error",
+    ]);
+    const cheaper = Math.min(results.summary["resume"]?.costUsd.mean ?? 0, results.summary["fresh"]?.costUsd.mean ?? 0);
+    expect(r.targets[0]?.value).toBeCloseTo((results.summary["policy"]?.costUsd.mean ?? 0) / cheaper, 9);
+    expect(r.targets[0]?.met).toBe((r.targets[0]?.value ?? Infinity) <= 0.85);
+    expect(stdout).toContain("The resume policy and the hindsight oracle");
+  });
+
   it("writes the SVG plots next to results.json", async () => {
     expect(results.plots).toEqual(["cost-by-update-8-files.svg", "cost-by-pause-8-files.svg"]);
     for (const name of results.plots) {
@@ -140,6 +184,7 @@ describe("npm run bench -- --tiny", () => {
       expect(svg).toMatch(/^<svg /);
       expect(svg).toContain(">fresh<");
       expect(svg).toContain(">resume<");
+      expect(svg).toContain(">policy<");
     }
   });
 
@@ -165,6 +210,8 @@ describe("npm run bench -- --tiny", () => {
     expect(stdout).toContain("Assumptions:");
   });
 });
+
+const modeStatsOf = (cost: number, quality: number): ModeStats => ({ costUsd: { mean: cost, ci95: [cost, cost] }, wallMs: { p50: 1 }, qualityScore: quality, n: 1 });
 
 describe("benchmark pieces", () => {
   it("pauses: every band in its share, the same for the same seed", () => {
@@ -200,6 +247,36 @@ describe("benchmark pieces", () => {
     const one = scaffoldFile(1, "src", 7, 200, [2, 8]);
     for (const anchor of ["label: string;", "limit: number;", "enabled: boolean;"]) expect(one.split(anchor)).toHaveLength(2);
     expect(scaffoldFile(1, "src", 7, 30, null)).toBe(scaffoldContent(1, "src", 7, 30));
+  });
+
+  it("oracle: the cheapest acceptable open option, the taken one at its bill, the others at their corrected prediction", () => {
+    const update = (n: number, kind: UpdateRecord["kind"], choice: string, costUsd: number, predicted: Record<string, number>, right = true): UpdateRecord => ({
+      n, version: n + 1, kind, refersTo: null, pauseMs: 0, pauseBand: "under 5 min", status: "succeeded", decision: null, reason: null, costUsd,
+      tokens: { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 }, steps: [], compacted: false, measuredWallMs: 0, modelMs: 0, wallMs: 0, right, wrongPaths: [],
+      postgres: { connections: 0, handshakes: 0, queries: 0 }, ack: { ms: 0, timing: null },
+      policy: {
+        choice, predictedCostUsd: predicted[choice] ?? 0, actualCostUsd: costUsd, cacheTtl: "5m",
+        predictions: ["resume", "compact_resume", "handoff", "fresh"].map((option) => ({ option, allowed: option in predicted, costUsd: predicted[option] ?? 0 })),
+      },
+    });
+    // Handoffs cost 1.2x their prediction (three of them): the oracle prices handoffs not taken that way.
+    const updates = [
+      update(1, "edit", "handoff", 0.12, { handoff: 0.1, fresh: 0.05, resume: 0.2 }),
+      update(2, "undo", "handoff", 0.12, { handoff: 0.1, fresh: 0.05 }),
+      update(3, "edit", "handoff", 0.12, { handoff: 0.1, resume: 0.3 }),
+      // Resumed, but done wrong: the oracle takes the handoff at 0.1 x 1.2.
+      update(4, "rename", "resume", 0.08, { resume: 0.08, handoff: 0.1 }, false),
+    ];
+    const o = oracle([{ scenario: "s", updates }]);
+    expect(o.correction["handoff"]).toEqual({ n: 3, ratio: expect.closeTo(1.2, 9) });
+    // resume was taken once: fewer than MIN_OBSERVED, so the pooled median (1.2) applies.
+    expect(o.correction["resume"]).toEqual({ n: 1, ratio: expect.closeTo(1.2, 9) });
+    // 1: plain fresh at 0.05 x 1.2 for an ordinary edit; 2: fresh is not acceptable for an undo; 3: the handoff taken; 4: a handoff.
+    expect(o.choices).toEqual({ fresh: 1, handoff: 3 });
+    expect(o.oracleCostUsd).toBeCloseTo(0.06 + 0.12 + 0.12 + 0.12, 9);
+    expect(o.policyCostUsd).toBeCloseTo(0.44, 9);
+    expect(o.agreement).toBe(0.5);
+    expect(policyTargets({ policy: modeStatsOf(0.08, 0.9), resume: modeStatsOf(0.1, 0.95), fresh: modeStatsOf(0.09, 0.6) }, "policy", 1.05, 0.1).map((t) => t.met)).toEqual([false, true, false, true, true]);
   });
 
   it("bootstrap: a seeded interval around the mean", () => {
