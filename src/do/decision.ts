@@ -1,4 +1,5 @@
 import type { ChainConfig } from "../config.ts";
+import { ago } from "../policy/explain.ts";
 import type { Fingerprint } from "../runner/protocol.ts";
 import type { ChainState } from "./storage/chain.ts";
 
@@ -38,7 +39,7 @@ export function decide({ config, projectOverride, chain, now }: DecisionInput): 
   const lastUsed = chain.headLastUsedAt ?? chain.headCreatedAt ?? 0;
   const ageMs = now - lastUsed;
   if (ageMs > config.maxAgeMs) {
-    return fresh("stale", `last used ${Math.round(ageMs / 60_000)} min ago (limit ${Math.round(config.maxAgeMs / 60_000)} min)`);
+    return fresh("stale", `last used ${ago(ageMs)} ago (limit ${ago(config.maxAgeMs)})`);
   }
   return { resume: true, sessionId: chain.headSessionId, reason: "resumable" };
 }

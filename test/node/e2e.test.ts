@@ -152,7 +152,7 @@ describe("the economic policy through the real engine (every head stale: SESSION
 
     const undo = await update(projectId, "undo version 2");
     expect(undo.resume?.decision).toBe("fresh");
-    expect(undo.resume?.reason).toMatch(/^fresh with handoff: stale: last used \d+ min ago \(limit 0 min\); predicted \$\d\.\d+ vs \$\d\.\d+ fresh/);
+    expect(undo.resume?.reason).toMatch(/^fresh with handoff: stale: last used \d+ (s|min) ago \(limit 0 s\); predicted \$\d\.\d+ vs \$\d\.\d+ fresh/);
     expect(await workspaceFile(projectId, "notes.ts")).toBe("export const title = 1;\n");
 
     const { versions } = await call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`);

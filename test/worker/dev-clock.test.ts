@@ -25,7 +25,7 @@ describe("dev clock", () => {
     const after = await postUpdate(user, created.projectId, "append to a.txt: two");
     const job = await waitForJob(user, created.projectId, after.jobId);
     expect(job.resume?.decision).toBe("fresh");
-    expect(job.resume?.reason).toMatch(/^stale: last used 15\d\d min ago/);
+    expect(job.resume?.reason).toMatch(/^stale: last used 2\d h ago \(limit 24 h\)/);
     // The job's own times are on the moved clock too.
     expect(Date.parse(job.startedAt ?? "")).toBeGreaterThan(Date.now() + 24 * 3_600_000);
   });
