@@ -1,5 +1,10 @@
-import type { SizedStream } from "../runner/client.ts";
+import type { SizedStream, TranscriptFormat } from "../runner/client.ts";
 import { TreeManifest } from "../runner/protocol.ts";
+
+/** How a transcript is stored: whole, or as a delta from `parent` (`depth` deltas since the last whole copy). */
+export type TranscriptInfo =
+  | { format: "full"; bytes: number; depth: 0 }
+  | { format: "delta"; parent: string; bytes: number; depth: number };
 
 /** What a version left: its tree (by hash) and its head session. */
 export interface VersionPointer {
@@ -13,7 +18,9 @@ export interface VersionPointer {
 //   projects/<id>/blobs/<sha256>            one object per distinct file content
 //   projects/<id>/trees/<treeHash>.json     a manifest: every path → sha256 + size
 //   projects/<id>/versions/<n>.json         the tree and head session a version left
-//   projects/<id>/transcripts/<session>.jsonl
+//   projects/<id>/transcripts/<session>.jsonl   a whole transcript
+//   projects/<id>/transcripts/<session>.delta   a delta from its parent's (custom metadata:
+//                                               parent, depth, bytes of the whole transcript)
 // Bodies stream through; nothing here holds a file or transcript whole.
 export class ArtifactStore {
   private readonly bucket: R2Bucket;
@@ -27,12 +34,32 @@ export class ArtifactStore {
     return ["projects", this.projectId, ...parts].join("/");
   }
 
-  async putTranscript(sessionId: string, transcript: SizedStream): Promise<void> {
-    await this.putStream(this.key("transcripts", `${sessionId}.jsonl`), transcript, { httpMetadata: { contentType: "application/x-ndjson" } });
+  private transcriptKey(sessionId: string, format: TranscriptFormat): string {
+    return this.key("transcripts", `${sessionId}.${format === "delta" ? "delta" : "jsonl"}`);
   }
 
-  async openTranscript(sessionId: string): Promise<SizedStream | null> {
-    return this.open(this.key("transcripts", `${sessionId}.jsonl`));
+  async putTranscript(sessionId: string, transcript: SizedStream, info: TranscriptInfo): Promise<void> {
+    const customMetadata: Record<string, string> = { bytes: String(info.bytes), depth: String(info.depth) };
+    if (info.format === "delta") customMetadata["parent"] = info.parent;
+    await this.putStream(this.transcriptKey(sessionId, info.format), transcript, {
+      httpMetadata: { contentType: info.format === "delta" ? "application/x-session-chain-delta" : "application/x-ndjson" },
+      customMetadata,
+    });
+  }
+
+  /** How the session's transcript is stored; null when R2 has none. */
+  async transcriptInfo(sessionId: string): Promise<TranscriptInfo | null> {
+    const delta = await this.bucket.head(this.transcriptKey(sessionId, "delta"));
+    const parent = delta?.customMetadata?.["parent"];
+    if (delta !== null && parent !== undefined) {
+      return { format: "delta", parent, bytes: Number(delta.customMetadata?.["bytes"] ?? 0), depth: Number(delta.customMetadata?.["depth"] ?? 1) };
+    }
+    const full = await this.bucket.head(this.transcriptKey(sessionId, "full"));
+    return full === null ? null : { format: "full", bytes: full.size, depth: 0 };
+  }
+
+  async openTranscript(sessionId: string, format: TranscriptFormat = "full"): Promise<SizedStream | null> {
+    return this.open(this.transcriptKey(sessionId, format));
   }
 
   async hasBlob(sha256: string): Promise<boolean> {
