@@ -1,7 +1,7 @@
 // Shapes of the read routes written for the web console (and anyone else): the caller's
 // projects, a project's operations and audit trail, and per-update metrics over time.
 // Plain JSON data; the routes' zod schemas describe the same shapes for OpenAPI.
-import type { Operation } from "./views.ts";
+import type { ChainOperation } from "./views.ts";
 
 export interface ProjectSummary {
   id: string;
@@ -37,7 +37,9 @@ export interface ProjectPage {
 export interface OperationRecord {
   id: number;
   versionNumber: number;
-  operation: Operation;
+  /** The branch of the operation's version. */
+  branch: string;
+  operation: ChainOperation;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
   inputTokens: number;

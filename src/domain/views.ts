@@ -1,8 +1,11 @@
 // Shapes the Durable Object returns over RPC and the API serialises as JSON.
 /** waiting_for_runner: next in its queue, waiting for a free runner slot (capacity). */
 export type JobStatus = "queued" | "waiting_for_runner" | "running" | "succeeded" | "failed";
-export type VersionKind = "create" | "update";
+/** restore: a version that is an earlier one again; branch: the first version of a branch. */
+export type VersionKind = "create" | "update" | "restore" | "branch";
 export type Operation = "build" | "update" | "metadata" | "compact";
+/** What made a link of the chain: a runner operation, or a fork by a restore or a new branch. */
+export type ChainOperation = Operation | "restore" | "branch";
 export type ResumeDecisionKind = "resume" | "fresh";
 
 export interface Usage {
@@ -17,13 +20,14 @@ export interface Usage {
 export interface JobView {
   id: string;
   projectId: string;
+  branch: string;
   versionId: string;
   versionNumber: number;
   kind: VersionKind;
   status: JobStatus;
   /** 1 = running or next to run; null once finished. */
   position: number | null;
-  step: Operation | null;
+  step: ChainOperation | null;
   resume: { decision: ResumeDecisionKind; reason: string } | null;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
@@ -38,6 +42,8 @@ export interface JobView {
 export interface ProjectView {
   id: string;
   name: string;
+  /** The branch this view is of ("main" for the project itself). */
+  branch: string;
   ownerUserId: string;
   resumeOverride: boolean | null;
   latestVersionNumber: number;
@@ -48,13 +54,17 @@ export interface ChainLink {
   sessionId: string;
   parentSessionId: string | null;
   versionNumber: number;
-  operation: Operation;
-  relation: "new" | "resumed" | "forked";
+  operation: ChainOperation;
+  /** restored: the session of an earlier version, forked (a restore); branched: a branch's first session. */
+  relation: ChainRelation;
   at: string;
 }
 
+export type ChainRelation = "new" | "resumed" | "forked" | "restored" | "branched";
+
 export interface SessionView {
   projectId: string;
+  branch: string;
   headSessionId: string | null;
   headVersionNumber: number | null;
   createdAt: string | null;
@@ -82,6 +92,12 @@ export interface JobEvent {
 export interface VersionView {
   id: string;
   versionNumber: number;
+  branch: string;
+  /** A restore: the version it restored. */
+  restoredFrom: number | null;
+  pinned: boolean;
+  /** When retention pruned it (its files and session are gone); null while it is kept. */
+  prunedAt: string | null;
   kind: string;
   status: string;
   prompt: string;
@@ -102,6 +118,7 @@ export interface VersionView {
 
 export interface Accepted {
   project: ProjectView;
+  branch: string;
   job: JobView;
   version: { id: string; number: number };
   replayed: boolean;

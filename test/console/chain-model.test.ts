@@ -6,7 +6,7 @@ import { chainRows } from "../../console/src/chain/rows.ts";
 let nextId = 1;
 function op(versionNumber: number, operation: OperationRecord["operation"], sessionIdIn: string | null, sessionIdOut: string): OperationRecord {
   return {
-    id: nextId++, versionNumber, operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
+    id: nextId++, versionNumber, branch: "main", operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
     cacheCreationInputTokens: 100, cacheReadInputTokens: 900, costUsd: 0.01, durationMs: 1000, numTurns: 1, toolCalls: 0, filesRead: 0,
     at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
   };
@@ -14,7 +14,7 @@ function op(versionNumber: number, operation: OperationRecord["operation"], sess
 
 function version(versionNumber: number, kind: string, status: string, resumeDecision: string | null, resumeReason: string | null): VersionView {
   return {
-    id: `ver_${versionNumber}`, versionNumber, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
+    id: `ver_${versionNumber}`, versionNumber, branch: "main", restoredFrom: null, pinned: false, prunedAt: null, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
     aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, recommendations: null, documentation: null,
     usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 },
     errorCode: null, errorMessage: null, createdAt: "2027-01-15T08:00:00.000Z", completedAt: null,
