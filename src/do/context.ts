@@ -9,12 +9,15 @@ import type { JobRecord, JobStore } from "./storage/jobs.ts";
 import type { MemoryStore } from "./storage/memory.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
 import type { RunStore } from "./storage/runs.ts";
+import type { VersionStore } from "./storage/versions.ts";
 import type { WorkspaceStore } from "./storage/workspace.ts";
 
 /** Everything one job's pipeline works with; built by the DO for each alarm invocation. */
 export interface JobContext {
   projectId: string;
-  /** The runner workspace the project's runs use (today: the project id). */
+  /** The branch this object runs ("main" for the project itself). */
+  branch: string;
+  /** The runner workspace the branch's runs use (src/branches/names.ts). */
   workspaceId: string;
   job: JobRecord;
   config: ChainConfig;
@@ -27,6 +30,7 @@ export interface JobContext {
   memory: MemoryStore;
   runs: RunStore;
   workspace: WorkspaceStore;
+  versions: VersionStore;
   /** This invocation's time: it stops (persisted) when the budget is used up. */
   budget: Budget;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */

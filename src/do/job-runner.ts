@@ -9,6 +9,7 @@ import { metadataContext, rememberDocumentation, rememberFailure, rememberUpdate
 import { ensureWorkspace, saveVersion, WorkspaceUnavailable } from "./rehydrate.ts";
 import type { RunExtras } from "./call.ts";
 import { runStep } from "./step.ts";
+import { recordVersion } from "./version-record.ts";
 import type { StepOutcome } from "./step.ts";
 
 // Public texts for failures: runner details stay in the logs and the audit trail.
@@ -45,6 +46,7 @@ export function finishJob(ctx: JobContext, status: "succeeded" | "failed", error
   const now = ctx.now();
   const totals = ctx.job.totals;
   ctx.jobs.finish(ctx.job.id, status, now, error);
+  recordVersion(ctx, status, error);
   ctx.outbox.push({
     op: "update_version",
     id: ctx.job.versionId,
