@@ -6,6 +6,20 @@ export type TranscriptInfo =
   | { format: "full"; bytes: number; depth: 0 }
   | { format: "delta"; parent: string; bytes: number; depth: number };
 
+/** The kinds of objects a project has in R2 (the first path segment after the project). */
+export type ArtifactKind = "blobs" | "trees" | "versions" | "transcripts";
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ["blobs", "trees", "versions", "transcripts"];
+
+/** One stored object, as a listing shows it. */
+export interface StoredObject {
+  key: string;
+  /** The object's name inside its kind: a sha256, `<treeHash>.json`, `<session>.delta` … */
+  name: string;
+  size: number;
+  uploaded: number;
+  customMetadata: Record<string, string>;
+}
+
 /** What a version left: its tree (by hash) and its head session. */
 export interface VersionPointer {
   versionNumber: number;
@@ -92,10 +106,43 @@ export class ArtifactStore {
     return parsed.success && parsed.data.treeHash === treeHash ? parsed.data : null;
   }
 
+  async getVersion(versionNumber: number): Promise<VersionPointer | null> {
+    const object = await this.bucket.get(this.versionKey(versionNumber));
+    if (object === null) return null;
+    const value: unknown = await object.json();
+    if (typeof value !== "object" || value === null) return null;
+    const { treeHash, sessionId } = value as Record<string, unknown>;
+    return typeof treeHash === "string" ? { versionNumber, treeHash, sessionId: typeof sessionId === "string" ? sessionId : null } : null;
+  }
+
+  private versionKey(versionNumber: number): string {
+    return this.key("versions", `${String(versionNumber).padStart(6, "0")}.json`);
+  }
+
   async putVersion(pointer: VersionPointer): Promise<void> {
-    await this.bucket.put(this.key("versions", `${String(pointer.versionNumber).padStart(6, "0")}.json`), JSON.stringify(pointer), {
+    await this.bucket.put(this.versionKey(pointer.versionNumber), JSON.stringify(pointer), {
       httpMetadata: { contentType: "application/json" },
     });
+  }
+
+  /** Every object of one kind, a page at a time (R2 lists at most 1 000 per call). */
+  async *list(kind: ArtifactKind): AsyncGenerator<StoredObject> {
+    const prefix = `${this.key(kind)}/`;
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix, include: ["customMetadata"], ...(cursor !== undefined ? { cursor } : {}) });
+      for (const object of page.objects) {
+        yield { key: object.key, name: object.key.slice(prefix.length), size: object.size, uploaded: object.uploaded.getTime(), customMetadata: object.customMetadata ?? {} };
+      }
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Deletes objects by key, 1 000 per call (R2's limit); keys outside this project are refused. */
+  async delete(keys: readonly string[]): Promise<void> {
+    const own = `${this.key()}/`;
+    if (keys.some((key) => !key.startsWith(own))) throw new Error("refusing to delete another project's objects");
+    for (let i = 0; i < keys.length; i += 1000) await this.bucket.delete(keys.slice(i, i + 1000));
   }
 
   private async open(key: string): Promise<SizedStream | null> {

@@ -28,7 +28,7 @@ export class ArtifactsUnavailable extends Error {
   }
 }
 
-function syncTarget(ctx: JobContext): SyncTarget {
+export function syncTarget(ctx: JobContext): SyncTarget {
   return { runner: ctx.runner, store: ctx.artifacts, workspaceId: ctx.workspaceId, onBlob: () => progressed(ctx) };
 }
 
