@@ -13,6 +13,12 @@ export function branchObjectName(projectId: string, branch: string): string {
   return branch === MAIN_BRANCH ? projectId : `${projectId}:${branch}`;
 }
 
+/** The branch an object name is of (the inverse of branchObjectName); main when unnamed. */
+export function branchOfObjectName(name: string | undefined): string {
+  const at = name?.indexOf(":") ?? -1;
+  return name === undefined || at < 0 ? MAIN_BRANCH : name.slice(at + 1);
+}
+
 /** The runner workspace of a branch: a project id never contains "-" (runner WorkspaceId, at most 69 characters). */
 export function workspaceIdOf(projectId: string, branch: string): string {
   return branch === MAIN_BRANCH ? projectId : `${projectId}-${branch}`;

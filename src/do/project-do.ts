@@ -3,7 +3,7 @@ import { collectGarbage } from "../artifacts/collect.ts";
 import type { CollectReport } from "../artifacts/collect.ts";
 import { ArtifactStore } from "../artifacts/store.ts";
 import { isForkJob, runForkJob } from "../branches/fork-job.ts";
-import { branchObjectName, MAIN_BRANCH, workspaceIdOf } from "../branches/names.ts";
+import { branchObjectName, branchOfObjectName, MAIN_BRANCH, workspaceIdOf } from "../branches/names.ts";
 import { pruneBranch } from "../branches/retention.ts";
 import type { BranchRoots } from "../branches/retention.ts";
 import { versionSource } from "../branches/version-source.ts";
@@ -83,6 +83,15 @@ export interface BranchView {
   latestVersionNumber: number | null;
   headVersionNumber: number | null;
   headSessionId: string | null;
+}
+
+/** A branch as the list shows it (from main's registry). */
+export interface BranchSummary {
+  name: string;
+  fromVersion: number | null;
+  /** Its first version (main: 1). */
+  firstVersion: number;
+  createdAt: string;
 }
 
 /** What a retention run did over the whole project. */
@@ -260,12 +269,14 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   /** Main and every branch, by name, a page at a time (`after`: the last name seen). */
-  async listBranches(userId: string, page: { limit: number; after: string | null }): Promise<Result<{ branches: string[]; next: string | null }>> {
+  async listBranches(userId: string, page: { limit: number; after: string | null }): Promise<Result<{ branches: BranchSummary[]; next: string | null }>> {
     const project = this.owned(userId);
     if (project === null || project.branch !== MAIN_BRANCH) return fail("not_found", "project not found");
-    const names = [MAIN_BRANCH, ...this.branches.all().map((b) => b.name)].sort().filter((n) => page.after === null || n > page.after);
-    const shown = names.slice(0, page.limit);
-    return ok({ branches: shown, next: names.length > page.limit ? (shown.at(-1) ?? null) : null });
+    const main: BranchSummary = { name: MAIN_BRANCH, fromVersion: null, firstVersion: 1, createdAt: project.createdAt };
+    const others = this.branches.all().map((b): BranchSummary => ({ name: b.name, fromVersion: b.fromVersion, firstVersion: b.firstVersion, createdAt: new Date(b.createdAt).toISOString() }));
+    const all = [main, ...others].sort((a, b) => (a.name < b.name ? -1 : 1)).filter((b) => page.after === null || b.name > page.after);
+    const shown = all.slice(0, page.limit);
+    return ok({ branches: shown, next: all.length > page.limit ? (shown.at(-1)?.name ?? null) : null });
   }
 
   /**
@@ -412,11 +423,13 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   private branch(): string {
-    return this.meta.identity()?.branch ?? MAIN_BRANCH;
+    return (this.hasSchema ? this.meta.identity()?.branch : undefined) ?? MAIN_BRANCH;
   }
 
+  /** An object never set up knows its branch by its name (src/branches/names.ts). */
   private notFoundMessage(): string {
-    return this.branch() === MAIN_BRANCH ? "project not found" : "branch not found";
+    const branch = (this.hasSchema ? this.meta.identity()?.branch : undefined) ?? branchOfObjectName(this.ctx.id.name);
+    return branch === MAIN_BRANCH ? "project not found" : `branch ${branch} not found`;
   }
 
   private stub(branch: string): DurableObjectStub<ProjectDO> {

@@ -9,10 +9,12 @@ import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
 import { metrics } from "./metrics.ts";
 import { metricsSeries } from "./metrics-series.ts";
+import { branches } from "./branches.ts";
 import { activity } from "./project-activity.ts";
 import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
 import { validationHook } from "./validation.ts";
+import { versions } from "./versions.ts";
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -37,6 +39,8 @@ app.route("/v1/projects", projectList);
 app.route("/v1/projects", activity);
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
+app.route("/v1/projects", branches);
+app.route("/v1/projects", versions);
 app.route("/update-project", legacy);
 app.route("/", metrics);
 app.route("/", metricsSeries);

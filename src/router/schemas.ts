@@ -195,3 +195,8 @@ export const errorResponses = {
   401: { description: "Missing, invalid or expired token", content: { "application/json": { schema: ErrorBody } } },
   404: { description: "No such project for this user", content: { "application/json": { schema: ErrorBody } } },
 } as const;
+
+export const stateResponses = {
+  409: { description: "The request contradicts the resource's state (a failed or unfinished version, a name in use)", content: { "application/json": { schema: ErrorBody } } },
+  410: { description: "The version was pruned by retention: its files and session are gone", content: { "application/json": { schema: ErrorBody } } },
+} as const;
