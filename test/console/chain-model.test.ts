@@ -61,6 +61,15 @@ describe("buildChain", () => {
     expect(lastRow?.type === "node" ? lastRow.connector : null).toEqual({ fromLane: 0, toLane: 1, kind: "forked" });
   });
 
+  it("a restore's fork of an earlier version's session is a `restored` edge on its own lane, explained by the version", () => {
+    const restoredVersion = { ...version(6, "restore", "succeeded", "resume", "restored: version 1's files and a fork of its session"), restoredFrom: 1 };
+    const graph = buildChain({ operations: [...operations, op(6, "restore", "s2", "s9")], attempts: [], versions: [...versions, restoredVersion], headSessionId: "s9", live: null });
+    const last = graph.nodes.at(-1);
+    expect(last?.incoming).toMatchObject({ kind: "restored", from: graph.nodes[2]?.key }); // v1 compaction left s2
+    expect(last?.lane).toBe(1);
+    expect(last?.decision).toEqual({ kind: "resumed", title: "Restored", reason: "restored: version 1's files and a fork of its session" });
+  });
+
   it("draws a continuous line: every node after the first has an incoming segment in its lane", () => {
     const graph = buildChain({ operations, attempts: [], versions, headSessionId: "s6", live: null });
     const rows = chainRows(graph);
