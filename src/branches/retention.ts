@@ -10,6 +10,8 @@ export interface BranchRoots {
   /** Versions kept, and every version the branch has a row for. */
   versions: number[];
   known: number[];
+  /** Versions this run pruned. */
+  pruned: number;
 }
 
 export interface PruneStores {
@@ -33,11 +35,10 @@ export function pruneBranch(stores: PruneStores, now: number, maxAgeMs: number):
   const keep = new Set<number>(sources.filter((s) => s.branch === stores.branch).map((s) => s.versionNumber));
   const head = versions.latestSucceeded();
   if (head !== null) keep.add(head);
-  if (maxAgeMs > 0) {
-    for (const version of versions.prunable(now - maxAgeMs, keep)) {
-      versions.markPruned(version.number, now);
-      outbox.push({ op: "update_version", id: version.id, patch: { prunedAt: new Date(now).toISOString() } });
-    }
+  const prunable = maxAgeMs > 0 ? versions.prunable(now - maxAgeMs, keep) : [];
+  for (const version of prunable) {
+    versions.markPruned(version.number, now);
+    outbox.push({ op: "update_version", id: version.id, patch: { prunedAt: new Date(now).toISOString() } });
   }
   const kept = versions.kept();
   const state = chain.get();
@@ -46,5 +47,6 @@ export function pruneBranch(stores: PruneStores, now: number, maxAgeMs: number):
     sessionIds: [...kept.sessionIds, ...sources.map((s) => s.sessionId), ...(state.headSessionId === null ? [] : [state.headSessionId])],
     versions: kept.numbers,
     known: versions.numbers(),
+    pruned: prunable.length,
   };
 }

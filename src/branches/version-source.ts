@@ -18,8 +18,8 @@ const USE: Record<VersionUse, string> = {
  * been pruned by retention (410), it succeeded (409 with its failure) and has finished
  * (409). Versions finished before the version table existed are found by their R2 pointer.
  */
-export async function versionSource(version: VersionRecord | null, number: number, branch: string, use: VersionUse, store: ArtifactStore): Promise<Result<ForkSource>> {
-  if (version === null) return fail("not_found", `version ${number} does not exist`);
+export async function versionSource(version: VersionRecord | null, number: number, branch: string, use: VersionUse, store: ArtifactStore, legacy = false): Promise<Result<ForkSource>> {
+  if (version === null) return legacy ? legacySource(number, branch, use, store) : fail("not_found", `version ${number} does not exist`);
   if (version.prunedAt !== null) {
     const when = new Date(version.prunedAt).toISOString().slice(0, 10);
     return fail("gone", `version ${number} was pruned on ${when} (older than the retention period and not pinned): its files and session are gone, so ${USE[use]}`);
@@ -38,4 +38,11 @@ export async function versionSource(version: VersionRecord | null, number: numbe
   }
   if (treeHash === null || sessionId === null) return fail("conflict", `version ${number} predates restores: what it left was not recorded, so ${USE[use]}`);
   return ok({ versionNumber: number, branch, treeHash, sessionId });
+}
+
+/** A version without a row (its job pruned before the version table existed): only a succeeded one left a pointer. */
+async function legacySource(number: number, branch: string, use: VersionUse, store: ArtifactStore): Promise<Result<ForkSource>> {
+  const pointer = await store.getVersion(number);
+  if (pointer === null || pointer.sessionId === null) return fail("conflict", `version ${number} left no files or session in storage (it failed, was pruned, or predates restores), so ${USE[use]}`);
+  return ok({ versionNumber: number, branch, treeHash: pointer.treeHash, sessionId: pointer.sessionId });
 }

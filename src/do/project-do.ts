@@ -303,7 +303,7 @@ export class ProjectDO extends DurableObject<Env> {
       known: new Set(roots.flatMap((r) => r.known)),
       legacyCutoff: now - versionRetention(this.env),
     }, now - COLLECT_GRACE_MS);
-    const prunedVersions = roots.reduce((n, r) => n + (r.known.length - r.versions.length), 0);
+    const prunedVersions = roots.reduce((n, r) => n + r.pruned, 0);
     return { branches: branches.length + 1, prunedVersions, collected };
   }
 
@@ -329,7 +329,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** Prunes this branch's old versions and says what storage must keep for it. Internal: main's retention calls it. */
   async retentionRoots(now: number): Promise<BranchRoots> {
-    if (!this.hasSchema) return { treeHashes: [], sessionIds: [], versions: [], known: [] };
+    if (!this.hasSchema) return { treeHashes: [], sessionIds: [], versions: [], known: [], pruned: 0 };
     const roots = pruneBranch({ branch: this.branch(), versions: this.versions, chain: this.chain, jobs: this.jobs, outbox: this.outbox }, now, versionRetention(this.env));
     await this.flush();
     return roots;
@@ -462,7 +462,10 @@ export class ProjectDO extends DurableObject<Env> {
   private sourceOf(versionNumber: number, use: VersionUse): Promise<Result<ForkSource>> {
     const project = this.meta.get();
     if (project === null) return Promise.resolve(fail("not_found", "project not found"));
-    return versionSource(this.versions.get(versionNumber), versionNumber, project.branch, use, new ArtifactStore(this.env.ARTIFACTS, project.id));
+    // Main's versions whose job rows were pruned before the version table existed have no
+    // row; their R2 pointer (written when they succeeded) still says what they left.
+    const legacy = project.branch === MAIN_BRANCH && versionNumber <= project.latestVersionNumber && this.branches.branchOf(versionNumber) === null;
+    return versionSource(this.versions.get(versionNumber), versionNumber, project.branch, use, new ArtifactStore(this.env.ARTIFACTS, project.id), legacy);
   }
 
   /** One enqueue at a time, so version numbers follow the queue's order. */

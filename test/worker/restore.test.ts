@@ -1,7 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionView, VersionView } from "../../src/domain/views.ts";
-import { accepted, api, calls, fake, newUser, postUpdate, readyProject, waitForJob } from "./helpers.ts";
+import { accepted, api, calls, fake, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
 
 async function versions(user: string, projectId: string, path = "versions"): Promise<VersionView[]> {
   return ((await api("GET", `/v1/projects/${projectId}/${path}?limit=100`, { user })).body["versions"] as VersionView[]);
@@ -120,5 +121,19 @@ describe("restore a version", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(accepted(again).jobId).toBe(accepted(first).jobId);
     expect((await waitForJob(user, projectId, accepted(first).jobId)).status).toBe("succeeded");
+  });
+
+  it("a version whose job row was pruned before the version table existed is restored from its R2 pointer", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    expect((await waitForJob(user, projectId, (await postUpdate(user, projectId, "update two")).jobId)).status).toBe("succeeded");
+    await runInDurableObject(projectStub(projectId), (_instance, state) => {
+      state.storage.sql.exec("DELETE FROM versions WHERE number = 1");
+    });
+    const v1 = await pointer(projectId, 1);
+    const restore = accepted(await api("POST", `/v1/projects/${projectId}/versions/1/restore`, { user }));
+    const done = await waitForJob(user, projectId, restore.jobId);
+    expect(done).toMatchObject({ status: "succeeded", sessionIdIn: v1.sessionId });
+    expect((await fake(projectId, "tree"))["treeHash"]).toBe(v1.treeHash);
   });
 });
