@@ -97,6 +97,7 @@ function recordFork(ctx: JobContext, source: ForkSource, sessionId: string, fing
       ...zeroUsage(), numTurns: 0, toolCalls: 0, filesRead: 0, refusedToolCalls: 0, isResumable: chain.resumable, resumeFailureCount: chain.failureCount,
     },
   });
+  if (restored) ctx.memory.forgetAfter(source.versionNumber);
   rememberUpdate(ctx, { fingerprint });
   emit(ctx, "session_changed", { step, from: source.sessionId, to: sessionId, relation: restored ? "restored" : "branched" });
   emit(ctx, "step_finished", { step, sessionId, usage: zeroUsage(), numTurns: 0, toolCalls: 0, filesRead: 0 });

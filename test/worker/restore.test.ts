@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionView, VersionView } from "../../src/domain/views.ts";
+import { MemoryStore } from "../../src/do/storage/memory.ts";
 import { accepted, api, calls, fake, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
 
 async function versions(user: string, projectId: string, path = "versions"): Promise<VersionView[]> {
@@ -64,6 +65,11 @@ describe("restore a version", () => {
     expect(link).toMatchObject({ relation: "restored", operation: "restore", parentSessionId: v2.sessionId, versionNumber: 6 });
     expect(chain.headSessionId).toBe(link?.sessionId);
     expect(v6?.aiSessionId).toBe(link?.sessionId);
+
+    // The project's memory (what a handoff to a new session would tell) forgot v3–v5 too.
+    const remembered = await runInDurableObject(projectStub(projectId), (_instance, state) =>
+      new MemoryStore(state.storage.sql).recentUpdates().map((u) => `${u.versionNumber}:${u.kind}`));
+    expect(remembered).toEqual(["1:create", "2:update", "6:restore"]);
 
     // The next update resumes the fork: its history holds v2's work and none of v3–v5's.
     const next = await waitForJob(user, projectId, (await postUpdate(user, projectId, "update seven")).jobId);

@@ -94,6 +94,19 @@ export class MemoryStore {
     );
   }
 
+  /**
+   * A restore of `versionNumber`: what came after it is not the project's story any more.
+   * Its log entries go (a handoff must not tell a new session about them) and so does
+   * documentation written after it (the next metadata step writes it again).
+   */
+  forgetAfter(versionNumber: number): void {
+    this.sql.exec("DELETE FROM memory_updates WHERE version_number > ?", versionNumber);
+    this.sql.exec(
+      "UPDATE project_memory SET documentation = NULL, recommendations = '[]', documented_version = NULL, documented_at = NULL WHERE documented_version > ?",
+      versionNumber,
+    );
+  }
+
   /** The most recent updates, oldest first. */
   recentUpdates(limit = MAX_REMEMBERED_UPDATES): RememberedUpdate[] {
     return this.sql
