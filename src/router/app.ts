@@ -14,6 +14,7 @@ import { activity } from "./project-activity.ts";
 import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
 import { validationHook } from "./validation.ts";
+import { versionFiles } from "./version-files.ts";
 import { versions } from "./versions.ts";
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -41,6 +42,7 @@ app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
 app.route("/v1/projects", branches);
 app.route("/v1/projects", versions);
+app.route("/v1/projects", versionFiles);
 app.route("/update-project", legacy);
 app.route("/", metrics);
 app.route("/", metricsSeries);

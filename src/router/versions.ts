@@ -19,7 +19,7 @@ export const versions = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 versions.use("*", requireUser);
 
 /** The Durable Object of the branch version `n` belongs to (404 when the project or version does not exist). */
-async function versionOwner(env: Env, projectId: string, userId: string, n: number): Promise<DurableObjectStub<ProjectDO>> {
+export async function versionOwner(env: Env, projectId: string, userId: string, n: number): Promise<DurableObjectStub<ProjectDO>> {
   const located = unwrap(await projectStub(env, projectId).locateVersion(userId, n));
   return branchStub(env, projectId, located.branch);
 }
