@@ -26,9 +26,14 @@ export default defineConfig({
                 // between alarm invocations mid-run, so every test also exercises that path.
                 JOB_INVOCATION_BUDGET_MS: "2000",
                 COMPACTION_POLICY: "always",
+                // The chain's mechanics (resume, fallbacks, audit) are tested under today's rule,
+                // resume whenever allowed; test/worker/policy*.test.ts set economic per project.
+                SESSION_POLICY: "always",
                 // The outage tests wait for Postgres this long before calling a resume unverified.
                 OWNERSHIP_CHECK_WAIT_MS: "500",
                 ANTHROPIC_API_KEY: "unused-in-tests",
+                // The dev clock's route and offset (test/worker/dev-clock.test.ts); nothing else moves it.
+                DEV_CLOCK_ENABLED: "true",
               },
             },
           })),

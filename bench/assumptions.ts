@@ -1,29 +1,30 @@
-// The modelling assumptions behind the numbers, printed next to them and stored in
-// bench/results.json. The simulator's own are documented in docs/simulator.md.
-import { minCacheableTokens } from "../scripts/simulator/cache.ts";
+// The benchmark's own modelling choices, printed after the tables and stored in
+// results.json. The simulated model's are in docs/simulator.md.
 import { DEFAULT_LATENCY } from "../scripts/simulator/latency.ts";
-import { priceFor } from "../scripts/simulator/pricing.ts";
+import { modesNamed } from "./modes.ts";
 import type { BenchOptions } from "./options.ts";
+import { BOOTSTRAP_RESAMPLES, MIN_SAMPLES_FOR_P95 } from "./stats.ts";
+import { PAUSE_BANDS } from "./think-time.ts";
 
-/** `model`: the id Claude Code requested (it picks its default model; the simulator echoes it). */
-export function assumptions(o: BenchOptions, model: string): string[] {
+const duration = (ms: number): string => (ms >= 86_400_000 ? `${ms / 86_400_000} d` : ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
+
+export function assumptions(o: BenchOptions, model: string, qualityWired: boolean): string[] {
   const l = DEFAULT_LATENCY;
-  const price = priceFor(model);
-  const minPrefix = minCacheableTokens(model).toLocaleString("en-US");
+  const bands = PAUSE_BANDS.map((b) => `${Math.round(b.share * 1000) / 10}% ${b.name} (${duration(b.minMs)}-${duration(b.maxMs)})`).join(", ");
+  const sizes = o.sizes.map((s) => `${s.files} files${s.fileKb === null ? " of about 1 KB" : ` of ${s.fileKb[0]}-${s.fileKb[1]} KB`}`).join("; ");
   return [
-    "Model: the offline simulator (scripts/simulator, docs/simulator.md); the real Claude Code engine (Agent SDK) builds every request, runs the tools and writes the transcripts. Only the model is simulated, deterministically (same seed, same answers).",
-    "Model behaviour: the model knows a file only from its context. A fresh session must Read each file before it edits it (and list a directory first when it needs its files); a resumed session edits what earlier turns wrote or read directly. Documenting the project (the metadata step) needs every file, so the model lists the workspace and reads the files it does not have in context. At most 4 tool calls per response.",
-    "Tokens: ceil(characters / 4) per prompt segment (tool definitions, system blocks, message blocks).",
-    `Prompt cache as the API documents it: cache_control breakpoints, 20-block lookback, 5-minute TTL refreshed on every hit (1 hour with ttl 1h), minimum cacheable prefix ${minPrefix} tokens for ${model} (shorter prompts are never cached). One cache for the whole simulator: fresh sessions could share the tools + system prefix, but with the runner's few file tools that prefix is below the minimum.`,
-    `Cost: Claude Code's own total_cost_usd (per step: its delta, summed per version), i.e. Claude Code's price table for ${model}. The simulator prices the same usage at its list prices ($${price.inputPerMTok} input / $${price.outputPerMTok} output per million tokens; cache reads 0.1x input, 5-minute writes 1.25x, 1-hour writes 2x); for this model the two tables differ, so results.json keeps both (simulatorCostUsd) and the comparison is reported with each.`,
-    `Latency: time to first token = ${l.ttftBaseMs} ms + ${l.msPerUncachedToken} ms per uncached input token (plain input and cache writes) + ${l.msPerCachedToken} ms per cached token; output at ${l.outputTokensPerSecond} tokens/s. Every sleep is multiplied by the latency scale (${o.latencyScale} here).`,
-    `Wall time per update = the job's startedAt → finishedAt (GET /v1/projects/:id/jobs/:jobId): the Durable Object's resume checks, the engine process start, the update step, the metadata step and saving the transcript and workspace to R2. Measured at latency scale ${o.latencyScale}; "projected" = measured + (1 - ${o.latencyScale}) x the modelled model time of the update's API calls (the simulator logs it unscaled), i.e. the same job with the model's delays at full length.`,
-    `Workload: create scaffolds ${o.files} TypeScript modules (~1 KB each) under src/; then ${o.updates} updates, one after another, each touching 2-3 existing files (one append, one or two replaces), chosen with seed ${o.seed}. Same prompts in both modes.`,
-    o.gapMinutes > 0
-      ? `Think time: ${o.gapMinutes} minutes between updates (the simulator's cache clock is moved forward; the Worker's clock is not).`
-      : "Think time: none, updates follow each other at once, so a resumed session's prefix is still in the 5-minute prompt cache. A pause longer than the TTL turns those cache reads into cache writes (--gap-minutes).",
-    `Compaction policy: ${o.compactionPolicy}${o.compactionPolicy === "threshold" ? " (120 000 context tokens, the default; this workload stays below it, so no compaction runs)" : ""}. Every job = the update step + the metadata step (both resume in resume mode).`,
-    "Modes: SESSION_RESUME_ENABLED=true (every update resumes, forking the previous version's session) versus false (every update starts a new session); each mode on a fresh stack (Worker under wrangler dev, Durable Object, local Postgres 15, runner process, simulator) with the same seed.",
-    "Edge part: the Worker under wrangler dev (workerd, locally) with Postgres on loopback through the Neon WebSocket proxy; the jobs the updates start run on the fake runner (same protocol, no engine) so that 50 concurrent Claude Code processes do not compete with the Worker for this machine's cores; the \"runner directly\" requests go to the real runner process. Everything on one machine: the ratios matter, not the absolute milliseconds.",
+    `Model: the offline simulator (docs/simulator.md) answering as ${model}; the real Claude Code engine builds every request, runs the tools and writes the transcripts. Deterministic: same seed, same answers.`,
+    `Modes (bench/modes.ts): ${modesNamed(o.modes).map((m) => `${m.name} = ${Object.entries(m.vars).map(([k, v]) => `${k}=${v}`).join(" ")}`).join("; ")}. Every chain runs on its own stack (Worker under wrangler dev, Durable Object, Postgres 15, runner, simulator with its own prompt cache and clock); ${o.concurrency} chains at once, a scenario's modes side by side.`,
+    `Scenarios: ${sizes}; seeds ${o.seeds.join(", ")}; ${o.updates} updates per chain after the create. Workload (bench/workload.ts): ordinary edits (one append and one or two replaces in 2-3 files) and context-dependent updates (undo version N, make the same edit you made to X in Y, rename what you added last time); after an ordinary edit the next update is context-dependent with chance ${o.contextChance}.`,
+    `Think time before each update (bench/think-time.ts), stratified per chain: ${bands}; log-uniform inside each band, order shuffled with the seed. Nothing sleeps: the simulator's cache clock and the project's job clock in the Durable Object (DEV_CLOCK_ENABLED) move forward by the pause.`,
+    `Compaction: COMPACTION_POLICY=threshold, COMPACTION_THRESHOLD_TOKENS per project size (${o.sizes.map((s) => `${s.files} files: ${s.compactionThreshold}`).join("; ")}; the product default is 120 000), so that compaction fires within a chain but not on nearly every update; the same in every mode.`,
+    `Cost per update: Claude Code's own total_cost_usd, each step's delta, summed over the job's steps (update, metadata, compaction when it ran). Mean with a ${BOOTSTRAP_RESAMPLES}-resample percentile bootstrap 95% interval (resampled within each scenario; successive updates of a chain are not independent, so the interval is optimistic).`,
+    `Wall time per update: the job's startedAt → finishedAt measured at latency scale ${o.latencyScale}, plus ${1 - o.latencyScale} x the modelled model time of its calls (time to first token ${l.ttftBaseMs} ms + ${l.msPerUncachedToken} ms per uncached and ${l.msPerCachedToken} ms per cached input token; output at ${l.outputTokensPerSecond} tokens/s): the job with the model at full speed. p95 only from ${MIN_SAMPLES_FOR_P95} updates on.`,
+    qualityWired
+      ? "Context quality: an update is right when the workspace after it equals, file for file and byte for byte, what the reference executor (scripts/simulator/reference.ts) computes from the workspace before it, the prompt and the full labelled request history. A failed job is not right. Score = share of updates done right."
+      : "Context quality: NOT MEASURED in this run (the reference executor was not available); qualityScore is null.",
+    "Hindsight oracle (bench/oracle.ts), over the policy mode's updates whose path ran as planned: per update the cheapest option that was open and acceptable in hindsight (the option taken only if done right; plain fresh only for an ordinary edit), the option taken at its billed cost, the others at their prediction times the run's median actual/predicted ratio of that option. Greedy per update from the state the policy's chain was in; no option is re-run from a snapshot, so the cost of an option not taken is a corrected prediction, not a measurement.",
+    "Calibration: every step's total_cost_usd against the model table's price of the same calls (simulator log, matched by x-claude-code-session-id, cache writes by TTL); the run exits 1 above 0.5%.",
+    "Edge part: the Worker under wrangler dev with Postgres on loopback through the Neon WebSocket proxy; the jobs run on the fake runner (same protocol, no engine). Absolute milliseconds on this machine; Durable Object RPCs per request from the Worker's Server-Timing header.",
   ];
 }

@@ -1,5 +1,9 @@
-// One whole local stack for one part of the benchmark, on its own Postgres: started here
-// (not by startStack) so the WebSocket proxy's round-trip counter is at hand.
+// One whole local stack for one chain (or the edge part), on its own Postgres and its own
+// data directory, so chains can run side by side: started here (not by startStack's own
+// database) so the WebSocket proxy's round-trip counter is at hand.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startDatabase } from "../scripts/db/start-database.ts";
 import type { RunningDatabase } from "../scripts/db/start-database.ts";
 import { startStack } from "../scripts/stack.ts";
@@ -10,20 +14,40 @@ export interface BenchStack {
   db: RunningDatabase;
 }
 
+/**
+ * wrangler dev picks its internal ports (inspector, workerd sockets) when it starts; a
+ * stack starting at the same time, or any other process on the machine, may take one
+ * first. Such a start is tried again.
+ */
+async function withRetry<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !String(err).includes("Address already in use")) throw err;
+    }
+  }
+}
+
 export async function withBenchStack<T>(
-  options: { vars: Record<string, string>; latencyScale: number; seed: number },
+  options: { vars: Record<string, string>; latencyScale: number; seed: number; runnerEnv?: Record<string, string> },
   work: (s: BenchStack) => Promise<T>,
 ): Promise<T> {
-  const db = await startDatabase({ auth: "password" });
+  const dataDir = await mkdtemp(join(tmpdir(), "session-chain-bench-"));
   try {
-    const stack = await startStack({ databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed });
+    const db = await startDatabase({ auth: "password" });
     try {
-      return await work({ stack, db });
+      const stack = await withRetry(() => startStack({ dataDir, databaseUrl: db.url, vars: { NEON_LOCAL_WS_PROXY: db.wsProxy, ...options.vars }, latencyScale: options.latencyScale, seed: options.seed, runnerEnv: options.runnerEnv ?? {} }));
+      try {
+        return await work({ stack, db });
+      } finally {
+        await stack.stop();
+      }
     } finally {
-      await stack.stop();
+      await db.stop();
     }
   } finally {
-    await db.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

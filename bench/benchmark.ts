@@ -1,37 +1,77 @@
-// The whole benchmark: resume on, then off, on the same workload and seed, then the edge
-// layer under load. Returns the results; run.ts prints and writes them.
+// The whole benchmark: every scenario in every mode (each chain on its own stack, a few at
+// once), the engine-versus-table calibration over every step they ran, then the edge layer
+// under load. Returns the results; run.ts writes them, the plots and the tables.
+import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { aggregate } from "./aggregate.ts";
 import { assumptions } from "./assumptions.ts";
+import { calibration } from "./calibration.ts";
+import type { StepCheck } from "./calibration.ts";
+import { runChain } from "./chain.ts";
+import type { ChainSpec } from "./chain.ts";
 import { runEdge } from "./edge.ts";
-import { runMode } from "./mode.ts";
+import { modesNamed } from "./modes.ts";
 import type { BenchOptions } from "./options.ts";
-import { comparison } from "./report.ts";
-import type { BenchResults, Mode, ModeResult } from "./types.ts";
+import { policyResult } from "./oracle.ts";
+import { mapLimit } from "./pool.ts";
+import type { Reference } from "./quality.ts";
+import { scenarios } from "./scenarios.ts";
+import { drawPauses } from "./think-time.ts";
+import type { BenchResults, ChainResult, EdgeResult } from "./types.ts";
 import { workload } from "./workload.ts";
 
-export async function runBenchmark(options: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchResults> {
-  const work = workload(options.files, options.updates, options.seed);
-  const modes: Partial<Record<Mode, ModeResult>> = {};
-  if (!options.skipModes) {
-    for (const mode of ["resume", "fresh"] as const) modes[mode] = await runMode(mode, options, work, log);
-  }
-  const edge = options.skipEdge ? null : await runEdge(options, log);
-  const { out: _out, check: _check, ...config } = options;
-  const model = modes.resume?.model ?? modes.fresh?.model ?? "unknown";
+function engineVersion(): string {
+  const url = new URL("../node_modules/@anthropic-ai/claude-agent-sdk/package.json", import.meta.url);
+  const pkg = JSON.parse(readFileSync(url, "utf8")) as { version?: string; claudeCodeVersion?: string };
+  return `Claude Code ${pkg.claudeCodeVersion ?? "?"} (Agent SDK ${pkg.version ?? "?"})`;
+}
+
+/** The mode whose chains the oracle judges (bench/modes.ts). */
+const POLICY_MODE = "policy";
+
+/** `referenceFor`: the reference executor for a scenario's seed (scaffolded content depends on it); null: quality is not measured. */
+export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: number) => Reference) | null, log: (line: string) => void): Promise<BenchResults> {
+  const started = Date.now();
+  const modes = modesNamed(options.modes);
+  const list = scenarios(options.sizes, options.seeds, options.updates);
+  const commonVars = { COMPACTION_POLICY: "threshold", DEV_CLOCK_ENABLED: "true" };
+  // Scenario-major order: a scenario's modes run side by side, under the same machine load.
+  const specs: ChainSpec[] = list.flatMap((scenario) => {
+    const work = workload({ ...scenario, contextChance: options.contextChance });
+    const pauses = drawPauses(scenario.updates, scenario.seed);
+    const reference = referenceFor === null ? null : referenceFor(scenario.seed);
+    const vars = { ...commonVars, COMPACTION_THRESHOLD_TOKENS: String(scenario.compactionThreshold) };
+    return modes.map((mode) => ({ scenario, mode, workload: work, pauses, latencyScale: options.latencyScale, commonVars: vars, reference }));
+  });
+  const checks: StepCheck[] = [];
+  const runChains = (): Promise<ChainResult[]> => (options.skipChains ? Promise.resolve([]) : mapLimit(specs, options.concurrency, (spec) => runChain(spec, checks, log)));
+  const edgeOptions = { projects: options.projects, rounds: options.rounds, polls: options.polls, seed: options.seeds[0] ?? 1 };
+  const runEdgePart = (): Promise<EdgeResult | null> => (options.skipEdge ? Promise.resolve(null) : runEdge(edgeOptions, log));
+  // The edge part measures latency: alone on the machine, after the chains (except in the tiny run).
+  const [chains, edge] = options.edgeAlongside ? await Promise.all([runChains(), runEdgePart()]) : [await runChains(), await runEdgePart()];
+  const model = chains.find((c) => c.model !== null)?.model ?? "unknown";
+  const { out: _out, ...config } = options;
+  const aggregated = aggregate(list, modes.map((m) => m.name), chains);
+  const policyChains = chains.filter((c) => c.mode === POLICY_MODE);
   return {
     generatedAt: new Date().toISOString(),
-    config,
+    config: { ...config, modes: modes.map((m) => ({ name: m.name, vars: m.vars })), commonVars },
     environment: {
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? "unknown",
       memoryGb: Math.round(totalmem() / 2 ** 30),
+      engine: engineVersion(),
       model,
     },
-    assumptions: assumptions(options, model),
-    modes,
-    comparison: modes.resume !== undefined && modes.fresh !== undefined ? comparison(modes.resume, modes.fresh) : null,
+    calibration: calibration(checks),
+    ...aggregated,
+    policy: policyChains.length === 0 ? null : policyResult(POLICY_MODE, policyChains, aggregated.summary),
+    plots: [],
+    assumptions: assumptions(options, model, referenceFor !== null),
+    chains,
     edge,
+    runtimeSeconds: Math.round((Date.now() - started) / 1000),
   };
 }

@@ -51,8 +51,29 @@ export class ApiClient {
     return this.call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
   }
 
+  /** Every version of the project, oldest first (all pages). */
   async versions(projectId: string): Promise<VersionView[]> {
-    return (await this.call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`)).versions;
+    const all: VersionView[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "?limit=100" : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
+      const page: { versions: VersionView[]; nextCursor: string | null } = await this.call("GET", `/v1/projects/${projectId}/versions${query}`);
+      all.push(...page.versions);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return all;
+  }
+
+  /** The job's events (GET …/events, Server-Sent Events) once it has finished: the stream ends by itself. */
+  async jobEvents(projectId: string, jobId: string): Promise<{ type: string; data: unknown }[]> {
+    const res = await fetch(`${this.url}/v1/projects/${projectId}/jobs/${jobId}/events`, { headers: this.headers() });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`events of ${jobId} → ${res.status} ${text.slice(0, 300)}`);
+    return text.split("\n\n").flatMap((block) => {
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return type === undefined || data === undefined ? [] : [{ type, data: JSON.parse(data) as unknown }];
+    });
   }
 
   metrics(): Promise<MetricsReport> {

@@ -11,13 +11,3 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
-
-/** Wall time of one request, body included, in milliseconds. */
-export async function timed(request: () => Promise<Response>, expect: number): Promise<number> {
-  const start = performance.now();
-  const res = await request();
-  await res.arrayBuffer();
-  const ms = performance.now() - start;
-  if (res.status !== expect) throw new Error(`expected ${expect}, got ${res.status}`);
-  return ms;
-}

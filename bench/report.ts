@@ -1,107 +1,121 @@
-// Targets of the product plan, and the tables printed to the terminal and pasted into
-// docs/benchmark.md (Markdown, readable as plain text too).
-import { reduction } from "./stats.ts";
-import type { BenchResults, EdgeResult, ModeResult, Target } from "./types.ts";
+// The tables printed to the terminal and pasted into docs/benchmark.md (Markdown that
+// reads as plain text too).
+import { PAUSE_BANDS } from "./think-time.ts";
+import type { PolicyResult } from "./oracle.ts";
+import type { BenchResults, EdgeResult, LatencySet, ModeDetail, ModeStats } from "./types.ts";
 
-export function comparison(resume: ModeResult, fresh: ModeResult): NonNullable<BenchResults["comparison"]> {
-  const costReduction = reduction(resume.summary.costUsd.mean, fresh.summary.costUsd.mean);
-  const simulatorCostReduction = reduction(resume.summary.simulatorCostUsd.mean, fresh.summary.simulatorCostUsd.mean);
-  const wallTimeReductionP50 = reduction(resume.summary.wallMs.p50, fresh.summary.wallMs.p50);
-  const projectedWallTimeReductionP50 = reduction(resume.summary.projectedWallMs.p50, fresh.summary.projectedWallMs.p50);
-  const rate = resume.summary.resumeSuccessRate;
-  const stepOnly = reduction(resume.summary.byStep["update"]?.projectedMs.p50 ?? null, fresh.summary.byStep["update"]?.projectedMs.p50 ?? null);
-  const targets: Target[] = [
-    { name: "API cost per update, resumed vs fresh (mean)", target: "30-50% lower", kind: "cost", value: costReduction, met: costReduction === null ? null : costReduction >= 0.3 },
-    { name: "Update wall time, resumed vs fresh (p50, projected at full model latency)", target: "40-60% faster", kind: "time", value: projectedWallTimeReductionP50, met: projectedWallTimeReductionP50 === null ? null : projectedWallTimeReductionP50 >= 0.4 },
-    { name: "Update step alone (without the metadata step), p50, projected", target: "40-60% faster", kind: "time", value: stepOnly, met: stepOnly === null ? null : stepOnly >= 0.4 },
-    { name: "Resume success rate", target: "> 95%", kind: "rate", value: rate, met: rate === null ? null : rate > 0.95 },
-  ];
-  return { costReduction, simulatorCostReduction, wallTimeReductionP50, projectedWallTimeReductionP50, targets };
-}
+const usd = (v: number | null | undefined): string => (v == null ? "–" : `$${v.toFixed(4)}`);
+const secs = (v: number | null | undefined): string => (v == null ? "–" : `${(v / 1000).toFixed(1)} s`);
+const ms = (v: number | null | undefined): string => (v == null ? "–" : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
+const pct = (v: number | null | undefined): string => (v == null ? "–" : `${(v * 100).toFixed(1)}%`);
+const int = (v: number | null | undefined): string => (v == null ? "–" : Math.round(v).toLocaleString("en-US"));
+const one = (v: number | null | undefined): string => (v == null ? "–" : v.toFixed(1));
 
-const int = (v: number | null): string => (v === null ? "–" : Math.round(v).toLocaleString("en-US"));
-const usd = (v: number | null): string => (v === null ? "–" : `$${v.toFixed(4)}`);
-const ms = (v: number | null): string => (v === null ? "–" : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-const fine = (v: number | null): string => (v === null ? "–" : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
-const pct = (v: number | null): string => (v === null ? "–" : `${(v * 100).toFixed(1)}%`);
-const one = (v: number | null): string => (v === null ? "–" : v.toFixed(1));
-const ratio = (v: number | null): string => (v === null ? "–" : `${v.toFixed(2)}x`);
-
-function table(header: string[], rows: string[][]): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? `${"-".repeat(w + 1)}-` : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-/** "-40%" style change of `a` against `b`. */
-function change(a: number | null, b: number | null): string {
-  const r = reduction(a, b);
-  return r === null ? "" : `${r >= 0 ? "-" : "+"}${Math.abs(r * 100).toFixed(0)}%`;
+const costCell = (s: ModeStats | undefined): string =>
+  s === undefined ? "–" : `${usd(s.costUsd.mean)} [${usd(s.costUsd.ci95?.[0])}, ${usd(s.costUsd.ci95?.[1])}]`;
+
+export function summaryTable(r: BenchResults): string {
+  const modes = Object.keys(r.summary);
+  return table(["mode", "updates", "cost per update, mean [95% CI]", "wall p50", "wall p95", "context quality"], modes.map((m) => {
+    const s = r.summary[m];
+    return [m, String(s?.n ?? 0), costCell(s), secs(s?.wallMs.p50), secs(s?.wallMs.p95), pct(s?.qualityScore)];
+  }));
 }
 
-export function modesTable(resume: ModeResult, fresh: ModeResult, latencyScale: number): string {
-  const r = resume.summary;
-  const f = fresh.summary;
-  const row = (name: string, a: number | null, b: number | null, fmt: (v: number | null) => string, withChange = true): string[] =>
-    [name, fmt(a), fmt(b), withChange ? change(a, b) : ""];
-  return table(["per update", "resume", "fresh", "resume vs fresh"], [
-    ["updates that resumed", `${r.resumed}/${r.updates}`, `${f.resumed}/${f.updates}`, ""],
-    row("input tokens, uncached", r.tokensPerUpdate.inputUncached, f.tokensPerUpdate.inputUncached, int),
-    row("cache write tokens", r.tokensPerUpdate.cacheWrite, f.tokensPerUpdate.cacheWrite, int),
-    row("cache read tokens", r.tokensPerUpdate.cacheRead, f.tokensPerUpdate.cacheRead, int),
-    row("output tokens", r.tokensPerUpdate.output, f.tokensPerUpdate.output, int),
-    row("cost USD, mean (Claude Code total_cost_usd)", r.costUsd.mean, f.costUsd.mean, usd),
-    row("cost USD, p95", r.costUsd.p95, f.costUsd.p95, usd),
-    row("cost USD, mean, at the simulator's list prices", r.simulatorCostUsd.mean, f.simulatorCostUsd.mean, usd),
-    row(`wall time p50 (measured, latency x${latencyScale})`, r.wallMs.p50, f.wallMs.p50, ms),
-    row(`wall time p95 (measured, latency x${latencyScale})`, r.wallMs.p95, f.wallMs.p95, ms),
-    row("wall time p50 (projected, latency x1)", r.projectedWallMs.p50, f.projectedWallMs.p50, ms),
-    row("wall time p95 (projected, latency x1)", r.projectedWallMs.p95, f.projectedWallMs.p95, ms),
-    ...(["update", "metadata", "compact"] as const).flatMap((step) => {
-      const a = r.byStep[step];
-      const b = f.byStep[step];
-      if (a === undefined && b === undefined) return [];
-      return [
-        row(`${step} step: cost USD`, a?.costUsd ?? null, b?.costUsd ?? null, usd),
-        row(`${step} step: output tokens`, a?.outputTokens ?? null, b?.outputTokens ?? null, int),
-        row(`${step} step: time p50 (projected, latency x1)`, a?.projectedMs.p50 ?? null, b?.projectedMs.p50 ?? null, ms),
-      ];
-    }),
-    row("model API calls", r.modelRequestsPerUpdate, f.modelRequestsPerUpdate, one),
-    row("tool calls", r.toolCallsPerUpdate, f.toolCallsPerUpdate, one),
-    row("files read", r.filesReadPerUpdate, f.filesReadPerUpdate, one),
-    row("resume success rate (all steps)", r.resumeSuccessRate, f.resumeSuccessRate, pct, false),
-    row("Postgres queries (Q/Sync)", r.postgresPerUpdate.queries, f.postgresPerUpdate.queries, one, false),
-    row("Postgres connections", r.postgresPerUpdate.connections, f.postgresPerUpdate.connections, one, false),
-    ["total cost of all updates", usd(r.costUsd.total), usd(f.costUsd.total), change(r.costUsd.total, f.costUsd.total)],
+export function scenarioTable(r: BenchResults): string {
+  const modes = Object.keys(r.summary);
+  const header = ["scenario", ...modes.flatMap((m) => [`${m}: cost [95% CI]`, `${m}: wall p50`, `${m}: quality`])];
+  return table(header, r.scenarios.map((s) => [s.name, ...modes.flatMap((m) => [costCell(s.modes[m]), secs(s.modes[m]?.wallMs.p50), pct(s.modes[m]?.qualityScore)])]));
+}
+
+export function detailTable(details: Record<string, ModeDetail>): string {
+  const modes = Object.keys(details);
+  const col = (pick: (d: ModeDetail) => string): string[] => modes.map((m) => {
+    const d = details[m];
+    return d === undefined ? "–" : pick(d);
+  });
+  const steps = [...new Set(modes.flatMap((m) => Object.keys(details[m]?.costByStep ?? {})))];
+  const kinds = [...new Set(modes.flatMap((m) => Object.keys(details[m]?.qualityByKind ?? {})))];
+  const decisions = [...new Set(modes.flatMap((m) => Object.keys(details[m]?.decisions ?? {})))].sort();
+  return table(["per update", ...modes], [
+    ...PAUSE_BANDS.map((b) => [`cost after a pause ${b.name}`, ...col((d) => {
+      const c = d.costByPauseBand[b.name];
+      return c === undefined || c.n === 0 ? "–" : `${usd(c.mean)} (n=${c.n})`;
+    })]),
+    ...steps.map((s) => [`cost of the ${s} step`, ...col((d) => usd(d.costByStep[s]))]),
+    ["context after the update step, tokens", ...col((d) => int(d.contextTokensAfterUpdate))],
+    ["input tokens, uncached", ...col((d) => int(d.tokensPerUpdate.input))],
+    ["cache write tokens", ...col((d) => int(d.tokensPerUpdate.cacheWrite))],
+    ["cache read tokens", ...col((d) => int(d.tokensPerUpdate.cacheRead))],
+    ["output tokens", ...col((d) => int(d.tokensPerUpdate.output))],
+    ["tool calls", ...col((d) => one(d.toolCallsPerUpdate))],
+    ["files read", ...col((d) => one(d.filesReadPerUpdate))],
+    ...kinds.map((k) => [`done right: ${k}`, ...col((d) => {
+      const q = d.qualityByKind[k];
+      return q === undefined || q.n === 0 ? "–" : `${q.right}/${q.n}`;
+    })]),
+    ...decisions.map((k) => [`decision: ${k}`, ...col((d) => String(d.decisions[k] ?? 0))]),
+    ["updates followed by compaction", ...col((d) => String(d.compactions))],
+    ["resume success rate (all steps)", ...col((d) => pct(d.resumeSuccessRate))],
+    ["Postgres queries (Q/Sync)", ...col((d) => one(d.postgresPerUpdate.queries))],
+    ["Postgres connections", ...col((d) => one(d.postgresPerUpdate.connections))],
+    ["create (not in the per-update numbers)", ...col((d) => usd(d.createCostUsd))],
   ]);
 }
 
-export function targetsTable(targets: readonly Target[]): string {
-  const verdict = (t: Target): string => (t.met === null ? "n/a" : t.met ? "met" : "MISSED");
-  const measured = (t: Target): string => {
-    if (t.value === null || t.kind === "rate") return pct(t.value);
-    const [less, more] = t.kind === "cost" ? ["lower", "higher"] : ["faster", "slower"];
-    return t.value >= 0 ? `${pct(t.value)} ${less}` : `${pct(-t.value)} ${more}`;
-  };
-  return table(["target", "goal", "measured", "verdict"], targets.map((t) => [t.name, t.target, measured(t), verdict(t)]));
+const mix = (counts: Record<string, number>): string => {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? "–" : entries.map(([k, n]) => `${k} ${n} (${Math.round((n / total) * 100)}%)`).join(", ");
+};
+const ratio = (v: number | null): string => (v == null ? "–" : `${v.toFixed(2)}×`);
+const signedPts = (v: number | null): string => (v == null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} points`);
+
+/** The resume policy's own figures: prediction error, choices, TTLs, the oracle. */
+export function policyTable(p: PolicyResult): string {
+  const o = p.oracle;
+  return table(["resume policy", "value"], [
+    ["updates scored (path ran as planned) / not", `${p.scored} / ${p.unscored}`],
+    ["prediction error, median / p90", `${pct(p.predictionErrorMedian)} / ${pct(p.predictionErrorP90)}`],
+    ["choices", mix(p.choices)],
+    ["cache TTL of the last step", mix(p.cacheTtl)],
+    ["policy cost on the oracle's updates", `${usd(o.policyCostUsd)} over ${o.updates}`],
+    ["hindsight oracle's cost on them", usd(o.oracleCostUsd)],
+    ["policy / oracle", ratio(p.oracleCostRatio)],
+    ["oracle's choices", mix(o.choices)],
+    ["oracle took the policy's option", pct(o.agreement)],
+    ["actual / predicted per option (n)", Object.entries(o.correction).map(([k, c]) => `${k} ${c.ratio.toFixed(2)} (${c.n})`).join(", ") || "–"],
+  ]);
+}
+
+/** The issue's targets: value, target, met. */
+export function targetsTable(p: PolicyResult): string {
+  const value = (name: string, v: number | null): string => (name.startsWith("context quality") ? signedPts(v) : name.startsWith("median") ? pct(v) : ratio(v));
+  return table(["target (issue #10)", "measured", "target", "met"], p.targets.map((t) => [t.name, value(t.name, t.value), t.target, t.met === null ? "–" : t.met ? "yes" : "no"]));
 }
 
 export function edgeTable(e: EdgeResult): string {
-  const rows = [
-    [`POST …/updates ack vs runner PUT …/workspace/snapshot, ${e.projects} clients at once`, e.ack] as const,
-    [`GET …/jobs/:id vs runner GET …/workspace, ${e.projects} clients at once`, e.jobRead] as const,
-    ["POST …/updates ack vs runner PUT …/workspace/snapshot, one client, idle", e.idle.ack] as const,
-    ["GET …/jobs/:id vs runner GET …/workspace, one client, idle", e.idle.jobRead] as const,
-  ].map(([name, p]) => [name, fine(p.edge.p50), fine(p.edge.p99), fine(p.runner.p50), fine(p.runner.p99), ratio(p.ratioP50), ratio(p.ratioP99)]);
-  return table(["request (edge vs runner directly)", "edge p50", "edge p99", "runner p50", "runner p99", "ratio p50", "ratio p99"], rows);
+  const row = (name: string, s: LatencySet): string[] =>
+    [name, ms(s.ms.p50), ms(s.ms.p95), ms(s.ms.p99), ms(s.ms.mean), one(s.doRpcsPerRequest), ms(s.doMs.p50), String(s.ms.n)];
+  return table(["request", "p50", "p95", "p99", "mean", "DO RPCs", "DO time p50", "n"], [
+    row(`update ack, ${e.projects} projects at once`, e.load.ack),
+    row(`job read, ${e.projects} projects at once`, e.load.jobRead),
+    row("update ack, one client, idle", e.idle.ack),
+    row("job read, one client, idle", e.idle.jobRead),
+  ]);
 }
 
 export function edgeSummary(e: EdgeResult): string {
   const pg = e.postgresPerUpdate;
   return [
-    `${e.projects} projects at once, ${e.rounds} updates each (${e.ack.edge.n} acks), ${e.polls} job reads each (${e.jobRead.edge.n} reads); jobs: ${e.jobs.succeeded} succeeded, ${e.jobs.failed} failed.`,
-    `Postgres per update (ack + job, all steps): ${pg.queries.toFixed(1)} query round trips (Q/Sync) on ${pg.connections.toFixed(1)} new connections (${pg.handshakes.toFixed(1)} startup/auth messages).`,
+    `${e.projects} projects, ${e.rounds} updates each, then ${e.polls} job reads each; jobs: ${e.jobs.succeeded} succeeded, ${e.jobs.failed} failed.`,
+    `Postgres per update (ack + job): ${pg.queries.toFixed(1)} query round trips (Q/Sync) on ${pg.connections.toFixed(1)} new connections (${pg.handshakes.toFixed(1)} startup/auth messages).`,
   ].join("\n");
 }

@@ -1,32 +1,43 @@
-// `npm run bench [-- --tiny | --updates N --files N --projects N …]`: runs the benchmark
-// (docs/benchmark.md), prints the tables and writes bench/results.json.
+// `npm run bench [-- --tiny | --sizes small --seeds 1 --updates 10 …]`: runs the benchmark
+// (docs/benchmark.md), writes bench/results.json and the SVG plots beside it, prints the
+// tables, and exits 1 when the model table disagrees with Claude Code's own cost.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runBenchmark } from "./benchmark.ts";
+import { calibrationMessage } from "./calibration.ts";
 import { parseOptions } from "./options.ts";
-import { edgeSummary, edgeTable, modesTable, targetsTable } from "./report.ts";
+import { writePlots } from "./plots.ts";
+import { simulatorReference } from "./quality.ts";
+import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, targetsTable } from "./report.ts";
 
 const defaultOut = fileURLToPath(new URL("./results.json", import.meta.url));
 const options = parseOptions(process.argv.slice(2), process.env, defaultOut);
 const started = Date.now();
 const log = (line: string): void => {
-  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
 };
 
-const results = await runBenchmark(options, log);
-await mkdir(dirname(options.out), { recursive: true });
+const results = await runBenchmark(options, simulatorReference, log);
+const dir = dirname(options.out);
+await mkdir(dir, { recursive: true });
+const files = new Map(results.scenarios.map((s) => [s.name, s.files]));
+results.plots = await writePlots(dir, Object.keys(results.summary), results.chains, (name) => files.get(name) ?? 0);
 await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
 
 const out: string[] = [];
-const { resume, fresh } = results.modes;
-if (resume !== undefined && fresh !== undefined && results.comparison !== null) {
-  out.push(`\nResume versus fresh: ${options.updates} updates on a ${options.files}-file project (seed ${options.seed}, model ${results.environment["model"]}, latency x${options.latencyScale}, compaction ${options.compactionPolicy})\n`);
-  out.push(modesTable(resume, fresh, options.latencyScale), "", targetsTable(results.comparison.targets));
+if (results.chains.length > 0) {
+  out.push(`\nAll scenarios (${results.scenarios.length} scenarios × ${Object.keys(results.summary).length} modes, ${options.updates} updates each; model ${results.environment["model"]})\n`, summaryTable(results));
+  out.push("\nPer scenario\n", scenarioTable(results));
+  for (const [size, details] of Object.entries(results.details.sizes)) out.push(`\nWhere the cost goes, ${size} (all seeds)\n`, detailTable(details));
+  if (results.policy !== null) out.push("\nThe resume policy and the hindsight oracle\n", policyTable(results.policy), "", targetsTable(results.policy));
+  out.push(`\n${calibrationMessage(results.calibration)}`);
 }
-if (results.edge !== null) out.push(`\nEdge layer under load\n`, edgeTable(results.edge), "", edgeSummary(results.edge));
-out.push("\nAssumptions:", ...results.assumptions.map((a) => `- ${a}`), `\nWritten to ${options.out} in ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
+if (results.edge !== null) out.push("\nEdge layer\n", edgeTable(results.edge), "", edgeSummary(results.edge));
+out.push("\nAssumptions:", ...results.assumptions.map((a) => `- ${a}`), `\nWritten to ${options.out} (plots: ${results.plots.join(", ") || "none"}) in ${results.runtimeSeconds} s.\n`);
 process.stdout.write(`${out.join("\n")}\n`);
 
-const missed = results.comparison?.targets.some((t) => t.met === false) ?? false;
-if (options.check && missed) process.exitCode = 1;
+if (results.chains.length > 0 && !results.calibration.ok) {
+  process.stderr.write(`\n${calibrationMessage(results.calibration)}\n`);
+  process.exitCode = 1;
+}

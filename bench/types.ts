@@ -1,145 +1,159 @@
 // What the benchmark measures and writes to bench/results.json.
 import type { RoundTrips } from "../scripts/db/ws-proxy.ts";
-import type { MetricsReport } from "../src/metrics/types.ts";
-import type { StepRow } from "./metric-rows.ts";
+import type { Calibration } from "./calibration.ts";
+import type { PolicyResult } from "./oracle.ts";
+import type { DoTiming } from "./server-timing.ts";
 import type { Spread } from "./stats.ts";
-
-export type Mode = "resume" | "fresh";
+import type { UpdateKind } from "./workload.ts";
 
 export interface Tokens {
   /** Plain input tokens (neither read from nor written to the prompt cache). */
-  inputUncached: number;
+  input: number;
   cacheWrite: number;
   cacheRead: number;
   output: number;
 }
 
-/** One step of a job (update, metadata, compact): where its cost and time went. */
-export interface StepTime {
-  /** Claude Code's cost of the step (its metrics row). */
+/** One step of a job (build/update, metadata, compact). */
+export interface StepRecord {
+  step: string;
+  /** Claude Code's cost of the step: its total_cost_usd delta. */
   costUsd: number;
-  /** The runner's wall clock of the engine run, at the benchmark's latency scale. */
-  engineMs: number;
-  /** Modelled model time of the step's API calls at latency scale 1. */
+  /** Model calls of the step in the simulator's log. */
+  requests: number;
+  /** Modelled model time of those calls at full latency (unscaled). */
   modelMs: number;
-  /** engineMs + (1 - latencyScale) × modelMs. */
-  projectedMs: number;
-  outputTokens: number;
+  /** Prompt tokens of the step's last model call: the session's context size after it. */
+  contextTokens: number | null;
+  toolCalls: number;
+  filesRead: number;
 }
 
-export interface StepSummary {
-  costUsd: number | null;
-  outputTokens: number | null;
-  modelMs: Spread;
-  projectedMs: Spread;
+/**
+ * The resume policy's record of an update, from its version (GET …/versions, `policy`): the
+ * choice, every option's prediction, and the product's own actual. Every mode has one (under
+ * SESSION_POLICY=always the predictions are made but only one option is open).
+ */
+export interface UpdatePolicy {
+  choice: string;
+  predictions: { option: string; allowed: boolean; costUsd: number }[];
+  predictedCostUsd: number | null;
+  /** The covered steps' cost as the product recorded it; null when the path did not run as planned (not scored). */
+  actualCostUsd: number | null;
+  cacheTtl: string | null;
 }
 
 export interface UpdateRecord {
   n: number;
-  files: string[];
+  version: number;
+  kind: UpdateKind;
+  refersTo: number | null;
+  /** The user's pause before this update (think time), and its band. */
+  pauseMs: number;
+  pauseBand: string;
   status: string;
   decision: string | null;
   reason: string | null;
-  tokens: Tokens;
-  /** The version's cost: the sum of its steps' Claude Code total_cost_usd deltas. */
+  /** Claude Code's cost of the whole job: the sum of its steps' total_cost_usd deltas. */
   costUsd: number;
-  /** The job's startedAt → finishedAt, as GET …/jobs/:id reports it. */
-  wallMs: number;
-  /** The version's duration_ms: the runner's wall clock of its engine runs, summed. */
-  engineMs: number;
-  /** Modelled model time of the update's API calls at latency scale 1 (simulator log). */
+  tokens: Tokens;
+  steps: StepRecord[];
+  compacted: boolean;
+  /** The job's startedAt → finishedAt as measured (at the benchmark's latency scale). */
+  measuredWallMs: number;
+  /** Modelled model time of the job's calls at full latency. */
   modelMs: number;
-  /** wallMs with the model's sleeps at full length: wallMs + (1 - latencyScale) × modelMs. */
-  projectedWallMs: number;
-  modelRequests: number;
-  /** The simulator's own pricing of those calls (a cross-check of costUsd). */
-  simulatorCostUsd: number;
-  toolCalls: number;
-  filesRead: number;
-  numTurns: number;
-  steps: StepRow[];
-  /** By operation: "update", "metadata" (and "compact" when it ran). */
-  stepTimes: Record<string, StepTime>;
+  /** The job's wall time with the model at full latency: measured + (1 - scale) × modelMs. */
+  wallMs: number;
+  /** Done right by the context-quality rule; null when the reference executor is not wired. */
+  right: boolean | null;
+  /** Paths that differed from the expected workspace (empty when right). */
+  wrongPaths: string[];
   postgres: RoundTrips;
+  /** The resume policy's record; null when the version has none. */
+  policy: UpdatePolicy | null;
+  /** The update's acknowledgement (POST …/updates until 202) and its Durable Object RPCs. */
+  ack: { ms: number; timing: DoTiming | null };
 }
 
-export interface ModeSummary {
+export interface ChainResult {
+  scenario: string;
+  mode: string;
+  vars: Record<string, string>;
+  model: string | null;
+  create: { costUsd: number; wallMs: number; steps: StepRecord[] };
+  updates: UpdateRecord[];
+  /** From GET /v1/metrics: (resumed + forked) / tried, over every step of the chain. */
+  resumeSuccessRate: number | null;
+  /** Seconds the chain took on this machine (stack start to stop). */
+  runtimeSeconds: number;
+}
+
+/** The issue's fixed shape (#9 point 6), per scenario and mode and over all scenarios. */
+export interface ModeStats {
+  costUsd: { mean: number | null; ci95: [number, number] | null };
+  wallMs: { p50: number | null; p95?: number | null };
+  qualityScore: number | null;
+  /** Updates behind these numbers. */
+  n: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  files: number;
   updates: number;
-  succeeded: number;
-  resumed: number;
+  seed: number;
+  modes: Record<string, ModeStats>;
+}
+
+export interface ModeDetail {
+  decisions: Record<string, number>;
+  compactions: number;
   tokensPerUpdate: Tokens;
-  costUsd: { mean: number | null; p50: number | null; p95: number | null; total: number };
-  /** The same usage at the simulator's list prices. */
-  simulatorCostUsd: { mean: number | null; total: number };
-  wallMs: Spread;
-  projectedWallMs: Spread;
-  modelMs: Spread;
+  /** Mean context size (prompt tokens of the last call) after the build/update step. */
+  contextTokensAfterUpdate: number | null;
+  costByStep: Record<string, number | null>;
+  costByPauseBand: Record<string, { n: number; mean: number | null }>;
+  qualityByKind: Record<string, { n: number; right: number }>;
   toolCallsPerUpdate: number | null;
   filesReadPerUpdate: number | null;
-  modelRequestsPerUpdate: number | null;
-  /** From GET /v1/metrics: (resumed + forked) / tried, over every step of the mode's jobs. */
+  postgresPerUpdate: { queries: number | null; connections: number | null };
   resumeSuccessRate: number | null;
-  /** Per step of the job, mean over the succeeded updates. */
-  byStep: Record<string, StepSummary>;
-  postgresPerUpdate: { connections: number | null; handshakes: number | null; queries: number | null };
+  createCostUsd: number | null;
 }
 
-export interface ModeResult {
-  mode: Mode;
-  vars: Record<string, string>;
-  create: { costUsd: number; wallMs: number; modelMs: number; tokens: Tokens };
-  /** The model id Claude Code requested from the simulator. */
-  model: string | null;
-  updates: UpdateRecord[];
-  summary: ModeSummary;
-  metrics: MetricsReport;
-}
-
-export interface LatencyPair {
-  edge: Spread;
-  runner: Spread;
-  /** edge / runner at p50 and p99. */
-  ratioP50: number | null;
-  ratioP99: number | null;
+export interface LatencySet {
+  /** Client-side wall time of the request, body included. */
+  ms: Spread & { mean: number | null };
+  /** Durable Object RPCs per request and their summed time (Server-Timing). */
+  doRpcsPerRequest: number | null;
+  doMs: Spread;
 }
 
 export interface EdgeResult {
   projects: number;
   rounds: number;
   polls: number;
-  /** POST /v1/projects/:id/updates (202) against the runner's PUT …/workspace/snapshot. */
-  ack: LatencyPair;
-  /** GET /v1/projects/:id/jobs/:jobId against the runner's GET …/workspace. */
-  jobRead: LatencyPair;
-  /** The same pairs from one client at a time on an idle stack: the overhead without contention. */
-  idle: { ack: LatencyPair; jobRead: LatencyPair };
-  /** Postgres traffic of all the updates of this part, per update. */
-  postgresPerUpdate: { connections: number; handshakes: number; queries: number };
+  load: { ack: LatencySet; jobRead: LatencySet };
+  idle: { ack: LatencySet; jobRead: LatencySet };
+  /** Postgres traffic of the load part's updates (ack + job), per update. */
+  postgresPerUpdate: RoundTrips;
   jobs: { succeeded: number; failed: number };
-}
-
-export interface Target {
-  name: string;
-  target: string;
-  /** A fraction: a reduction (lower cost, shorter time) or a rate. */
-  value: number | null;
-  kind: "cost" | "time" | "rate";
-  met: boolean | null;
 }
 
 export interface BenchResults {
   generatedAt: string;
-  config: Record<string, number | string | boolean>;
+  config: Record<string, unknown>;
   environment: Record<string, string | number>;
+  calibration: Calibration;
+  scenarios: ScenarioResult[];
+  summary: Record<string, ModeStats>;
+  details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
+  /** The resume policy's mode: prediction error, choices, the hindsight oracle, the issue's targets (null when the mode did not run). */
+  policy: PolicyResult | null;
+  plots: string[];
   assumptions: string[];
-  modes: Partial<Record<Mode, ModeResult>>;
-  comparison: {
-    costReduction: number | null;
-    /** The same comparison at the simulator's list prices. */
-    simulatorCostReduction: number | null;
-    wallTimeReductionP50: number | null;
-    projectedWallTimeReductionP50: number | null;
-    targets: Target[];
-  } | null;
+  chains: ChainResult[];
   edge: EdgeResult | null;
+  runtimeSeconds: number;
 }

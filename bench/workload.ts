@@ -1,33 +1,133 @@
-// The reference workload: a create that scaffolds a project of `files` modules, then
-// `updates` updates that each touch 2-3 existing files (one append, one or two replaces),
-// in the simulator's instruction language (docs/simulator.md). Same seed, same prompts.
+// The workload of one scenario, in the simulator's instruction language
+// (docs/simulator.md): a create that scaffolds the project, then updates of two kinds.
+// - Ordinary edits: one append and one or two replaces in 2-3 files chosen with the seed.
+// - Context-dependent updates, which name earlier work instead of spelling it out:
+//   `undo version <N>`, `make the same edit you made to <path> in <other path>`,
+//   `rename what you added last time to <name>`. A model can carry them out only if that
+//   work is in its context (or in a handoff it was given).
+// Same seed, same prompts, in every mode. Version numbers are the product's: the create is
+// version 1, update n is version n + 1 (the runner labels each request with it).
 import { scaffoldFileName } from "../scripts/simulator/scaffold.ts";
 import { prng } from "./stats.ts";
 
+export type UpdateKind = "edit" | "undo" | "same-edit" | "rename";
+export const UPDATE_KINDS: readonly UpdateKind[] = ["edit", "undo", "same-edit", "rename"];
+
+export interface UpdateSpec {
+  /** 1-based position in the chain. */
+  n: number;
+  version: number;
+  kind: UpdateKind;
+  prompt: string;
+  /** Files the update is meant to change. */
+  files: string[];
+  /** The version a context-dependent update refers to. */
+  refersTo: number | null;
+}
+
 export interface Workload {
   createPrompt: string;
-  updates: { prompt: string; files: string[] }[];
+  updates: UpdateSpec[];
+}
+
+export interface WorkloadShape {
+  files: number;
+  /** Size range of the scaffolded files in KB; null: the simulator's default (~1 KB). */
+  fileKb: readonly [number, number] | null;
+  updates: number;
+  seed: number;
+  /** Chance that an update after an ordinary edit is context-dependent. */
+  contextChance: number;
 }
 
 const DIR = "src";
 /** Lines every scaffolded module contains exactly once (scripts/simulator/scaffold.ts). */
 const ANCHORS = ["label: string;", "limit: number;", "enabled: boolean;"] as const;
+/** How far back an undo may reach (versions). */
+const UNDO_REACH = 10;
 
-export function workload(files: number, updates: number, seed: number): Workload {
-  const random = prng(seed);
-  const path = (index: number): string => `${DIR}/${scaffoldFileName(index, files)}`;
-  const list = [];
-  for (let u = 1; u <= updates; u++) {
+interface Edit {
+  version: number;
+  /** file → what was done to it, as the instruction line without the path. */
+  changes: Map<string, string>;
+  appended: { file: string; name: string } | null;
+}
+
+export function createPrompt(files: number, fileKb: WorkloadShape["fileKb"]): string {
+  const size = fileKb === null ? "" : ` of ${fileKb[0]}-${fileKb[1]} KB`;
+  return `Build the project.\nscaffold ${files} files${size} under ${DIR}`;
+}
+
+export function workload(shape: WorkloadShape): Workload {
+  const random = prng(shape.seed);
+  const path = (index: number): string => `${DIR}/${scaffoldFileName(index, shape.files)}`;
+  const pick = (exclude: ReadonlySet<string>): string => {
+    for (;;) {
+      const p = path(1 + Math.floor(random() * shape.files));
+      if (!exclude.has(p)) return p;
+    }
+  };
+  const lastChanged = new Map<string, number>();
+  const edits: Edit[] = [];
+  const undone = new Set<number>();
+  const updates: UpdateSpec[] = [];
+  let kindTurn = Math.floor(random() * 3);
+
+  const ordinary = (n: number, version: number): UpdateSpec => {
     const count = random() < 0.5 ? 2 : 3;
-    const picked = new Set<number>();
-    while (picked.size < count) picked.add(1 + Math.floor(random() * files));
-    const [first, ...rest] = [...picked].map(path);
-    const lines = [`Update ${u}: small changes to a few modules.`, `append to ${first}: export const note${u} = "update ${u}";`];
+    const files: string[] = [];
+    while (files.length < count) files.push(pick(new Set(files)));
+    const [first = "", ...rest] = files;
+    const name = `note${version}`;
+    const changes = new Map<string, string>([[first, `append: export const ${name} = "version ${version}";`]]);
+    const lines = [`Small changes to a few modules.`, `append to ${first}: export const ${name} = "version ${version}";`];
     rest.forEach((file, i) => {
-      const anchor = ANCHORS[(u + i) % ANCHORS.length] ?? ANCHORS[0];
-      lines.push(`replace in ${file}: ${anchor} => ${anchor} // update ${u}`);
+      const anchor = ANCHORS[(version + i) % ANCHORS.length] ?? ANCHORS[0];
+      lines.push(`replace in ${file}: ${anchor} => ${anchor} // version ${version}`);
+      changes.set(file, `replace: ${anchor}`);
     });
-    list.push({ prompt: lines.join("\n"), files: [first ?? "", ...rest] });
+    edits.push({ version, changes, appended: { file: first, name } });
+    return { n, version, kind: "edit", prompt: lines.join("\n"), files, refersTo: null };
+  };
+
+  const contextual = (n: number, version: number): UpdateSpec | null => {
+    const previous = updates.at(-1);
+    const recent = edits.at(-1);
+    for (let tries = 0; tries < 3; tries++) {
+      const kind = (["undo", "same-edit", "rename"] as const)[(kindTurn + tries) % 3] ?? "rename";
+      if (kind === "rename" && previous?.kind === "edit" && recent?.appended != null) {
+        const { file } = recent.appended;
+        kindTurn += tries + 1;
+        return { n, version, kind, prompt: `rename what you added last time to renamed${version}`, files: [file], refersTo: recent.version };
+      }
+      if (kind === "same-edit" && recent !== undefined) {
+        const changed = [...recent.changes.keys()];
+        const from = changed[Math.floor(random() * changed.length)];
+        if (from === undefined) continue;
+        const to = pick(new Set(recent.changes.keys()));
+        kindTurn += tries + 1;
+        return { n, version, kind, prompt: `make the same edit you made to ${from} in ${to}`, files: [to], refersTo: recent.version };
+      }
+      if (kind === "undo") {
+        // A clean undo: an edit no later update touched, not undone yet, within reach.
+        const clean = edits.filter((e) =>
+          version - e.version <= UNDO_REACH && !undone.has(e.version) && [...e.changes.keys()].every((f) => (lastChanged.get(f) ?? 0) <= e.version));
+        const target = clean[Math.floor(random() * clean.length)];
+        if (target === undefined) continue;
+        undone.add(target.version);
+        kindTurn += tries + 1;
+        return { n, version, kind, prompt: `undo version ${target.version}`, files: [...target.changes.keys()], refersTo: target.version };
+      }
+    }
+    return null;
+  };
+
+  for (let n = 1; n <= shape.updates; n++) {
+    const version = n + 1;
+    const afterEdit = updates.at(-1)?.kind === "edit";
+    const update = (afterEdit && random() < shape.contextChance ? contextual(n, version) : null) ?? ordinary(n, version);
+    for (const f of update.files) lastChanged.set(f, version);
+    updates.push(update);
   }
-  return { createPrompt: `Build the project.\nscaffold ${files} files under ${DIR}`, updates: list };
+  return { createPrompt: createPrompt(shape.files, shape.fileKb), updates };
 }

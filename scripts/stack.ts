@@ -30,6 +30,8 @@ export interface StackOptions {
   seed?: number;
   /** Worker [vars] overrides, e.g. SESSION_RESUME_ENABLED. */
   vars?: Record<string, string>;
+  /** Runner environment overrides, e.g. RUNNER_MAX_TURNS. */
+  runnerEnv?: Record<string, string>;
   inheritOutput?: boolean;
 }
 
@@ -40,6 +42,8 @@ export interface Stack {
   databaseUrl: string;
   databaseKind: string;
   authSecret: string;
+  /** The Worker's ADMIN_TOKEN (all-project metrics; the dev clock when DEV_CLOCK_ENABLED). */
+  adminToken: string;
   /** Restarts the runner on the same port, optionally with its disk wiped (container loss). */
   restartRunner(wipe: boolean): Promise<void>;
   stop(): Promise<void>;
@@ -86,11 +90,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...process.env,
       ANTHROPIC_BASE_URL: simulator?.url ?? process.env.ANTHROPIC_BASE_URL ?? "",
       ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
+      ...options.runnerEnv,
     };
     let runner: RunningRunner = await startRunner({ dataDir: runnerDir, env: runnerEnv, token: null, log: () => undefined });
     const runnerPort = runner.port;
     stops.push(() => runner.close());
     const databaseUrl = options.databaseUrl ?? db?.url ?? "";
+    const adminToken = process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN;
     // wrangler.toml's [assets] directory: the console, rebuilt only if its sources changed.
     await ensureConsoleBuilt();
     const worker: RunningWorker = await startWorker({
@@ -104,7 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         AUTH_SECRET: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
         DATABASE_URL: databaseUrl,
         METRICS_TOKEN: process.env.METRICS_TOKEN ?? DEV_METRICS_TOKEN,
-        ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+        ADMIN_TOKEN: adminToken,
         RUNNER_TOKEN: "",
         ANTHROPIC_API_KEY: options.anthropicApiKey ?? "simulator",
       },
@@ -119,6 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       databaseUrl,
       databaseKind: db?.kind ?? "external",
       authSecret: process.env.AUTH_SECRET ?? DEV_AUTH_SECRET,
+      adminToken,
       async restartRunner(wipe) {
         await runner.close();
         if (wipe) await rm(runnerDir, { recursive: true, force: true });

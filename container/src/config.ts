@@ -3,6 +3,8 @@
 import path from "node:path";
 import type { ModelUpstream, RunAccess } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
+import { EVENTS_HEARTBEAT_MS } from "./protocol.ts";
+import type { CacheTtl } from "./protocol.ts";
 
 export interface RunnerConfig {
   dataDir: string;
@@ -16,6 +18,8 @@ export interface RunnerConfig {
   maxTranscriptBytes: number;
   /** Finished runs' event logs are kept this long for callers that come back for them. */
   runRetentionMs: number;
+  /** Heartbeat interval of a live events stream (EVENTS_HEARTBEAT_MS; tests shorten it). */
+  eventsHeartbeatMs: number;
   /** Variables handed to the engine: model choice, timeouts, PATH, locale. */
   passThrough: Record<string, string>;
   /** Where the model proxy sends the engine's calls, with the real credential. */
@@ -64,6 +68,7 @@ export function loadConfig(env: EnvLike, overrides: { dataDir?: string; token?: 
     maxSnapshotBytes: int(env.RUNNER_MAX_SNAPSHOT_BYTES, 256 * 1024 * 1024),
     maxTranscriptBytes: int(env.RUNNER_MAX_TRANSCRIPT_BYTES, 128 * 1024 * 1024),
     runRetentionMs: int(env.RUNNER_RUN_RETENTION_HOURS, 24) * 3_600_000,
+    eventsHeartbeatMs: int(env.RUNNER_EVENTS_HEARTBEAT_MS, EVENTS_HEARTBEAT_MS),
     passThrough,
     modelUpstream: modelUpstream(env),
     modelProxyPort: int(env.RUNNER_MODEL_PROXY_PORT, 0),
@@ -82,9 +87,12 @@ function modelUpstream(env: EnvLike): ModelUpstream {
 }
 
 /** The engine's whole environment: no runner secret, only its run's proxy URL and token. */
-export function engineEnv(config: RunnerConfig, paths: ProjectPaths, model: RunAccess): Record<string, string> {
+export function engineEnv(config: RunnerConfig, paths: ProjectPaths, model: RunAccess, cacheTtl: CacheTtl | null = null): Record<string, string> {
   return {
     ...config.passThrough,
+    // The run's prompt-cache TTL: this variable wins over the engine's setting and its
+    // ENABLE_PROMPT_CACHING_1H (measured on 2.1.330 through the simulator's request log).
+    ...(cacheTtl !== null ? { CLAUDE_CODE_PROMPT_CACHE_TTL: cacheTtl } : {}),
     ANTHROPIC_BASE_URL: model.baseUrl,
     ANTHROPIC_API_KEY: model.token,
     // Per-project HOME and config dir: transcripts and engine state never cross projects.

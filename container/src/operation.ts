@@ -7,7 +7,7 @@ import { engineEnv } from "./config.ts";
 import { runEngine } from "./engine.ts";
 import type { EngineRun } from "./engine.ts";
 import { RunFailure } from "./errors.ts";
-import { hashWorkspace, loadBaseline, saveBaseline, toFingerprint } from "./fingerprint.ts";
+import { hashFiles, listWorkspaceFiles, loadBaseline, saveBaseline, toFingerprint } from "./fingerprint.ts";
 import { usageMismatch } from "./model-proxy/reconcile.ts";
 import type { ModelProxy, RunTraffic } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
@@ -71,7 +71,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
       cwd: paths.workspace,
       resume: req.resumeSessionId,
       forkSession: req.forkSession,
-      env: engineEnv(config, paths, model),
+      env: engineEnv(config, paths, model, req.cacheTtl),
       maxTurns: config.maxTurns,
       signal,
       onEvent: ctx.emit,
@@ -117,7 +117,8 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     throw new RunFailure("internal", "the engine ended without a result");
   }
 
-  const current = await hashWorkspace(paths.workspace);
+  const files = await listWorkspaceFiles(paths.workspace);
+  const current = hashFiles(files);
   const fingerprint = toFingerprint(current, await loadBaseline(paths.baselineFile));
   // Only a successful run moves the baseline: a retry after a failure then reports the
   // changes of the version as a whole.
@@ -142,6 +143,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     durationMs,
     numTurns: result.num_turns,
     contextTokens: run.contextTokens,
+    workspaceBytes: files.reduce((sum, f) => sum + f.content.length, 0),
     toolCalls: run.toolCalls,
     filesRead: run.filesRead,
     refusedToolCalls: run.refusedToolCalls,

@@ -22,11 +22,14 @@ export function parseVersionLabel(line: string): number | null {
   return match?.[1] === undefined ? null : Number(match[1]);
 }
 
-export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext">): string {
+export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext"> & Partial<Pick<RunRequest, "handoff">>): string {
   switch (req.operation) {
     case "build":
-    case "update":
-      return req.versionNumber === undefined ? req.prompt : `${versionLabel(req.versionNumber)}\n${req.prompt}`;
+    case "update": {
+      const request = req.versionNumber === undefined ? req.prompt : `${versionLabel(req.versionNumber)}\n${req.prompt}`;
+      // The handoff comes first: the labelled request stays the prompt's last section.
+      return req.handoff == null ? request : `${req.handoff}\n\n${request}`;
+    }
     case "compact":
       // The slash command is how Claude Code compacts a session in headless mode.
       return "/compact";

@@ -43,6 +43,16 @@ export const MetadataContext = z.object({
 });
 export type MetadataContext = z.infer<typeof MetadataContext>;
 
+/** Bound of a handoff (about 12 K tokens); the Durable Object builds it within its own, smaller budget. */
+export const MAX_HANDOFF_CHARS = 50_000;
+
+/**
+ * Prompt-cache TTL of every cache breakpoint the engine sends in one run: `5m` (the API's
+ * default) or `1h` (writes cost 1.6-2x, entries live an hour). null: the engine's default.
+ */
+export const CacheTtl = z.enum(["5m", "1h"]);
+export type CacheTtl = z.infer<typeof CacheTtl>;
+
 export const RunRequest = z
   .object({
     runId: RunId,
@@ -55,6 +65,14 @@ export const RunRequest = z
     versionNumber: z.number().int().positive().optional(),
     /** Metadata only: documentation to update instead of writing it from scratch. */
     metadataContext: MetadataContext.nullable().default(null),
+    /**
+     * A new session's first prompt carries this before the labelled request: what the
+     * product knows of the project (documentation, recent requests with their version
+     * labels), so the new session can act on requests that refer to earlier ones.
+     */
+    handoff: z.string().max(MAX_HANDOFF_CHARS).nullable().default(null),
+    /** The prompt-cache TTL this run asks for (the Durable Object's resume policy chooses it). */
+    cacheTtl: CacheTtl.nullable().default(null),
   })
   .superRefine((req, ctx) => {
     // Rules that the shape alone cannot express; both sides reject these with bad_request.
@@ -63,6 +81,9 @@ export const RunRequest = z
     }
     if (req.operation === "build" && req.resumeSessionId !== null) {
       ctx.addIssue({ code: "custom", path: ["resumeSessionId"], message: "build starts a new session: resumeSessionId must be null" });
+    }
+    if (req.handoff !== null && (req.resumeSessionId !== null || (req.operation !== "build" && req.operation !== "update"))) {
+      ctx.addIssue({ code: "custom", path: ["handoff"], message: "a handoff only goes with a build or update that starts a new session" });
     }
     if ((req.operation === "build" || req.operation === "update") && req.prompt.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["prompt"], message: `${req.operation} requires a non-empty prompt` });
@@ -148,6 +169,8 @@ export const ResultEvent = z.object({
    * session's context size, which the compaction policy compares with its threshold.
    * Optional: runners before it was added do not send it. */
   contextTokens: z.number().int().nonnegative().optional(),
+  /** Bytes of the workspace's regular files after the run (the project's size). Optional: older runners do not send it. */
+  workspaceBytes: z.number().int().nonnegative().optional(),
   toolCalls: z.number().int().nonnegative(),
   filesRead: z.number().int().nonnegative(),
   /** Tool calls refused before they ran (each also sent as a `tool_refused` event). */
@@ -189,6 +212,14 @@ export function isFinalEvent(event: RunEvent): event is FinalEvent {
 }
 
 // ---------- Run lifecycle: POST /v1/runs, GET /v1/runs/:runId[/events], DELETE ----------
+
+/**
+ * While a run is live its event stream carries an empty line at least this often, so a
+ * follower can tell a quiet run (a long model turn) from a stream that silently died.
+ */
+export const EVENTS_HEARTBEAT_MS = 15_000;
+/** A follower that hears nothing (not even a heartbeat) for this long reconnects. */
+export const EVENTS_IDLE_MS = 3 * EVENTS_HEARTBEAT_MS;
 
 /** One line of a run's event log: the event plus its sequence number (1, 2, …). */
 export const LoggedEvent = z.intersection(z.object({ seq: z.number().int().positive() }), RunEvent);

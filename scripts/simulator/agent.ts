@@ -6,7 +6,9 @@ import type { ToolExchange } from "./conversation.ts";
 import { applyExchange, displayPath, filesUnder, listedPaths, resolvePath } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
 import type { Edit, Resolved } from "./resolve.ts";
-import { scaffoldContent, scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFile } from "./scaffold-size.ts";
+import type { SizeKb } from "./scaffold-size.ts";
 import { tokensForChars } from "./tokens.ts";
 
 export interface ToolCall {
@@ -240,10 +242,10 @@ class Agent {
     return outcome.isError ? `could not undo in ${this.rel(path)}: ${firstLine(outcome.text)}` : `removed the added text from ${this.rel(path)}`;
   }
 
-  *scaffold(dir: string, count: number): Step<string> {
+  *scaffold(dir: string, count: number, kb: SizeKb | null): Step<string> {
     const files = Array.from({ length: count }, (_, i) => {
       const path = `${dir}/${scaffoldFileName(i + 1, count)}`;
-      return { path, content: scaffoldContent(this.#env.seed, this.rel(dir), i + 1, count) };
+      return { path, content: scaffoldFile(this.#env.seed, this.rel(dir), i + 1, count, kb) };
     });
     const outcomes = yield* batched(files.map((f) => write(f.path, f.content)));
     const retry = files.filter((_, i) => outcomes[i]?.isError === true && NEEDS_READ.test(outcomes[i]?.text ?? ""));
@@ -324,7 +326,7 @@ class Agent {
       case "replaceEverywhere":
         return this.missingTools("Edit", "Read") ?? (yield* this.replaceEverywhere(step.search, step.replacement));
       case "scaffold":
-        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(step.dir), step.count));
+        return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(step.dir), step.count, step.kb));
       case "read": {
         const path = this.abs(step.path);
         if (this.missingTools("Read") === null) yield* this.known(path);

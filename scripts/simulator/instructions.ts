@@ -2,18 +2,22 @@
 // instruction per line of the current request; other lines are prose and ignored. The last
 // three forms refer to earlier requests and are carried out only with them in context
 // (resolve.ts).
+import type { SizeKb } from "./scaffold-size.ts";
+
 export type Instruction =
   | { op: "create"; path: string; content: string }
   | { op: "append"; path: string; text: string }
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
-  | { op: "scaffold"; count: number; dir: string }
+  | { op: "scaffold"; count: number; dir: string; kb: SizeKb | null }
   | { op: "read"; path: string }
   | { op: "undo"; version: number }
   | { op: "repeatEdit"; from: string; to: string }
   | { op: "renameAdded"; name: string };
 
 export const MAX_SCAFFOLD_FILES = 500;
+/** Largest file `scaffold N files of A-B KB` writes. */
+export const MAX_SCAFFOLD_KB = 64;
 
 /** `\n`, `\t` and `\\` in instruction text stand for newline, tab and backslash. */
 export function unescapeText(text: string): string {
@@ -42,9 +46,10 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
     return m ? { op: "replace", path: m[1] ?? "", search: unescapeText(m[2] ?? ""), replacement: unescapeText(m[3] ?? "") } : null;
   },
   (line) => {
-    const m = /^scaffold\s+(\d+)\s+files?\s+under\s+(\S+)$/i.exec(line);
+    const m = /^scaffold\s+(\d+)\s+files?(?:\s+of\s+(\d+)-(\d+)\s*KB)?\s+under\s+(\S+)$/i.exec(line);
     const count = Number(m?.[1]);
-    return m && count >= 1 && count <= MAX_SCAFFOLD_FILES ? { op: "scaffold", count, dir: (m[2] ?? "").replace(/\/+$/, "") } : null;
+    const kb = scaffoldKb(m?.[2], m?.[3]);
+    return m && count >= 1 && count <= MAX_SCAFFOLD_FILES && kb !== undefined ? { op: "scaffold", count, dir: (m[4] ?? "").replace(/\/+$/, ""), kb } : null;
   },
   (line) => {
     const m = /^read\s+(\S+)$/i.exec(line);
@@ -64,6 +69,13 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
     return m ? { op: "renameAdded", name: m[1] ?? "" } : null;
   },
 ];
+
+/** The optional `of A-B KB` of a scaffold: null when absent, undefined when out of range. */
+function scaffoldKb(min: string | undefined, max: string | undefined): SizeKb | null | undefined {
+  if (min === undefined || max === undefined) return null;
+  const [a, b] = [Number(min), Number(max)];
+  return a >= 1 && a <= b && b <= MAX_SCAFFOLD_KB ? [a, b] : undefined;
+}
 
 export function parseInstructions(prompt: string): Instruction[] {
   const out: Instruction[] = [];

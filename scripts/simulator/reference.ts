@@ -8,7 +8,8 @@ import type { LabelledRequest } from "./history.ts";
 import { labelledSections } from "./history.ts";
 import { resolveRequest } from "./resolve.ts";
 import type { Edit } from "./resolve.ts";
-import { scaffoldContent, scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFileName } from "./scaffold.ts";
+import { scaffoldFile } from "./scaffold-size.ts";
 
 export type { LabelledRequest } from "./history.ts";
 
@@ -78,7 +79,7 @@ function apply(files: Files, edit: Edit, seed: number): void {
       return;
     case "scaffold": {
       const dir = normal(edit.dir);
-      for (let i = 1; i <= edit.count; i++) files[`${dir}/${scaffoldFileName(i, edit.count)}`] = scaffoldContent(seed, dir, i, edit.count);
+      for (let i = 1; i <= edit.count; i++) files[`${dir}/${scaffoldFileName(i, edit.count)}`] = scaffoldFile(seed, dir, i, edit.count, edit.kb);
       return;
     }
     case "read":

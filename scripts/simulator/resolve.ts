@@ -10,13 +10,11 @@ import type { LabelledRequest } from "./history.ts";
 import { parseInstructions } from "./instructions.ts";
 import type { Instruction } from "./instructions.ts";
 
+/** The instructions that refer to earlier requests; everything else is already an edit. */
+type ContextInstruction = Extract<Instruction, { op: "undo" | "repeatEdit" | "renameAdded" }>;
+
 export type Edit =
-  | { op: "create"; path: string; content: string }
-  | { op: "append"; path: string; text: string }
-  | { op: "appendAll"; dir: string; text: string }
-  | { op: "replace"; path: string; search: string; replacement: string }
-  | { op: "scaffold"; count: number; dir: string }
-  | { op: "read"; path: string }
+  | Exclude<Instruction, ContextInstruction>
   /** Removes the last occurrence of `text` (the inverse of an append). */
   | { op: "removeText"; path: string; text: string }
   /** The same in every file under `dir` that contains it. */

@@ -25,6 +25,11 @@ export class Budget {
     return Date.now() >= this.deadline;
   }
 
+  /** The deadline falls within `ms` from now (real time: the job's clock may carry a dev offset). */
+  endsWithin(ms: number): boolean {
+    return Date.now() + ms >= this.deadline;
+  }
+
   /** Ends the invocation here when its time is up (work done so far is persisted). */
   check(): void {
     if (this.expired()) throw new Suspended(false);

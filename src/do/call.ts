@@ -8,8 +8,8 @@ import { ensureWorkspace } from "./rehydrate.ts";
 import { backoff, backoffMs, mayRetry, retryPolicy } from "./retry.ts";
 import type { ActiveRun } from "./storage/runs.ts";
 
-/** Request fields beyond the operation and session: the metadata step's context. */
-export type RunExtras = Pick<RunRequestInput, "metadataContext">;
+/** Request fields beyond the operation and session: the metadata step's context, a new session's handoff, the run's cache TTL. */
+export type RunExtras = Pick<RunRequestInput, "metadataContext" | "handoff" | "cacheTtl">;
 
 /** What a run is asked to do: the prompt and the step's extra fields. */
 interface RunInput {
@@ -95,6 +95,7 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
   }
   let offset = run.offset;
   let reconnects = 0;
+  let reconnectedAt = offset;
   for (;;) {
     let end;
     try {
@@ -108,6 +109,9 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
       rethrowIfSuspended(err, ctx.budget);
       end = { kind: "broken" as const, message: err instanceof Error ? err.message : String(err) };
     }
+    // Only reconnects in a row without progress count: a long run may be cut more often.
+    if (offset > reconnectedAt) reconnects = 0;
+    reconnectedAt = offset;
     switch (end.kind) {
       case "final":
         if (ctx.runs.sawFinal(ctx.job.id)) progressed(ctx);

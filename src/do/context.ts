@@ -11,6 +11,8 @@ import type { OutboxStore } from "./storage/outbox.ts";
 import type { RunStore } from "./storage/runs.ts";
 import type { VersionStore } from "./storage/versions.ts";
 import type { WorkspaceStore } from "./storage/workspace.ts";
+import type { PolicyConfig } from "../policy/config.ts";
+import type { PolicyStore } from "./storage/policy.ts";
 
 /** Everything one job's pipeline works with; built by the DO for each alarm invocation. */
 export interface JobContext {
@@ -33,6 +35,9 @@ export interface JobContext {
   versions: VersionStore;
   /** This invocation's time: it stops (persisted) when the budget is used up. */
   budget: Budget;
+  /** The resume policy's state (storage/policy.ts) and vars. */
+  policy: PolicyStore;
+  policyConfig: PolicyConfig;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;
   /** Postgres says the session id was produced by this project (null: could not ask). */

@@ -22,6 +22,11 @@ export interface DecisionInput {
   now: number;
 }
 
+/** The resume flag as it applies to the project: its own override, else SESSION_RESUME_ENABLED. */
+export function resumeFlagOn(config: Pick<ChainConfig, "resumeEnabled">, projectOverride: boolean | null): boolean {
+  return projectOverride ?? config.resumeEnabled;
+}
+
 // The rules of the product plan, in order; the first that says "fresh" wins.
 // Structural change needs the runner, so it is judged separately (structuralChange).
 export function decide({ config, projectOverride, chain, now }: DecisionInput): Decision {

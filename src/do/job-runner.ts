@@ -1,4 +1,4 @@
-import type { Operation } from "../runner/protocol.ts";
+import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { rethrowIfSuspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
@@ -8,9 +8,11 @@ import type { Decision } from "./decision.ts";
 import { metadataContext, rememberDocumentation, rememberFailure, rememberUpdate } from "./project-memory.ts";
 import { ensureWorkspace, saveVersion, WorkspaceUnavailable } from "./rehydrate.ts";
 import type { RunExtras } from "./call.ts";
+import { compactsAtJobEnd, effectiveMode, lastStepTtl, planAbandoned, planColumns, planSession, settlePolicy } from "./session-policy.ts";
 import { runStep } from "./step.ts";
 import { recordVersion } from "./version-record.ts";
 import type { StepOutcome } from "./step.ts";
+import type { SessionPolicy } from "../policy/types.ts";
 
 // Public texts for failures: runner details stay in the logs and the audit trail.
 const PUBLIC_FAILURE: Record<string, string> = {
@@ -61,26 +63,53 @@ export function finishJob(ctx: JobContext, status: "succeeded" | "failed", error
   emit(ctx, status, { totals, sessionId: ctx.chain.get().headSessionId, error });
 }
 
+/** A project's own settings the job follows: the resume override and its session policy. */
+export interface ProjectSettings {
+  resumeOverride: boolean | null;
+  sessionPolicy: SessionPolicy | null;
+}
+
+/** compact_resume: compacts the head first; the update resumes the compacted session (or, if that failed, the head as it is). */
+async function compactFirst(ctx: JobContext, head: string): Promise<string> {
+  const compact = await runStep(ctx, "compact", head, "/compact", false);
+  if (compact.ok) return compact.result.sessionId;
+  warn(ctx, "compaction before the update failed; the update resumes the session as it is", `${compact.code}: ${compact.message}`);
+  planAbandoned(ctx);
+  return head;
+}
+
 /**
- * The build or update step. If an earlier invocation already started its run, that run is
- * followed with the session it was started with; otherwise the workspace is made the
- * chain's tree (restored when the runner lost it) and the resume decision is taken on it.
+ * The build or update step. If an earlier invocation already started its run (or the
+ * compaction the plan put first), it is followed as planned; otherwise the workspace is made
+ * the chain's tree (restored when the runner lost it), the seed rules and the resume policy
+ * decide on it, and the plan is stored before anything acts on it.
  */
-async function mainStep(ctx: JobContext, operation: Operation, projectOverride: boolean | null): Promise<StepOutcome> {
+async function mainStep(ctx: JobContext, operation: Operation, project: ProjectSettings, mode: SessionPolicy): Promise<StepOutcome> {
   const { job } = ctx;
   const inFlight = ctx.runs.get(job.id);
-  if (inFlight?.step === operation) return runStep(ctx, operation, inFlight.sessionIn, job.prompt, true);
-  await ensureWorkspace(ctx);
-  const decision = await decideResume(ctx, projectOverride);
-  const head = ctx.chain.get().headSessionId;
-  const reason = decision.resume ? decision.reason : `${decision.reason}: ${decision.detail}`;
-  ctx.jobs.setDecision(job.id, decision.resume ? "resume" : "fresh", reason, decision.resume ? decision.sessionId : null);
-  ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { resumeDecision: decision.resume ? "resume" : "fresh", resumeReason: reason } });
-  if (!decision.resume) {
-    audit(ctx, { requestedSessionId: head, returnedSessionId: null, outcome: decision.reason === "stale" ? "stale" : "skipped", reason, errorText: null });
+  const planned = ctx.policy.job(job.id)?.plan ?? null;
+  const extras: RunExtras = { handoff: planned?.handoff ?? null };
+  if (inFlight?.step === operation) return runStep(ctx, operation, inFlight.sessionIn, job.prompt, true, extras);
+  if (planned?.option === "compact_resume" && inFlight?.step === "compact" && inFlight.sessionIn !== null) {
+    return runStep(ctx, operation, await compactFirst(ctx, inFlight.sessionIn), job.prompt, true, extras);
   }
-  emit(ctx, "decision", { resume: decision.resume, reason, sessionId: decision.resume ? decision.sessionId : null });
-  return runStep(ctx, operation, decision.resume ? decision.sessionId : null, job.prompt, true);
+  if (planned?.option === "compact_resume" && job.doneSteps.includes("compact")) {
+    return runStep(ctx, operation, ctx.chain.get().headSessionId, job.prompt, true, extras);
+  }
+  await ensureWorkspace(ctx);
+  const seed = await decideResume(ctx, project.resumeOverride);
+  const plan = planSession(ctx, seed, mode);
+  const head = ctx.chain.get().headSessionId;
+  const { reason, sessionId } = plan;
+  const resume = sessionId !== null;
+  ctx.jobs.setDecision(job.id, resume ? "resume" : "fresh", reason, sessionId);
+  ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { resumeDecision: resume ? "resume" : "fresh", resumeReason: reason, ...planColumns(ctx, plan) } });
+  if (!resume) {
+    audit(ctx, { requestedSessionId: head, returnedSessionId: null, outcome: !seed.resume && seed.reason === "stale" ? "stale" : "skipped", reason, errorText: null });
+  }
+  emit(ctx, "decision", { resume, reason, sessionId, option: plan.option, predictions: plan.predictions });
+  const from = plan.option === "compact_resume" && sessionId !== null ? await compactFirst(ctx, sessionId) : sessionId;
+  return runStep(ctx, operation, from, job.prompt, true, { handoff: plan.handoff });
 }
 
 /** Metadata and compaction are extras: when the workspace cannot be had, they are skipped. */
@@ -93,11 +122,12 @@ async function optionalStep(ctx: JobContext, operation: Operation, head: string,
   }
 }
 
-// One job: the build or update (resuming the head when allowed), then metadata and
+// One job: the build or update (started as the resume policy chooses), then metadata and
 // compaction resuming what it left. Steps already done (in an earlier invocation) are
 // skipped, and a step whose run is under way is followed, not started again.
-export async function runJob(ctx: JobContext, projectOverride: boolean | null): Promise<void> {
+export async function runJob(ctx: JobContext, project: ProjectSettings): Promise<void> {
   const { job } = ctx;
+  const mode = effectiveMode(ctx, project.sessionPolicy);
   if (job.status !== "running") {
     ctx.jobs.markRunning(job.id, ctx.now());
     ctx.outbox.push({ op: "update_version", id: job.versionId, patch: { status: "running" } });
@@ -105,10 +135,11 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
   }
 
   const mainOp = job.kind === "create" ? "build" : "update";
+  let mainResult: ResultEvent | null = null;
   if (!job.doneSteps.includes(mainOp)) {
     let main: StepOutcome;
     try {
-      main = await mainStep(ctx, mainOp, projectOverride);
+      main = await mainStep(ctx, mainOp, project, mode);
     } catch (err) {
       if (!(err instanceof WorkspaceUnavailable)) throw err;
       rememberFailure(ctx);
@@ -126,18 +157,20 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
       return;
     }
     rememberUpdate(ctx, main.result);
+    mainResult = main.result;
   }
 
   if (!job.doneSteps.includes("metadata")) {
     const head = ctx.chain.get().headSessionId;
     if (head !== null) {
-      const meta = await optionalStep(ctx, "metadata", head, "", { metadataContext: metadataContext(ctx) });
+      const cacheTtl = lastStepTtl(ctx, mode, project.resumeOverride, mainResult);
+      const meta = await optionalStep(ctx, "metadata", head, "", { metadataContext: metadataContext(ctx), cacheTtl });
       if (meta.ok) rememberDocumentation(ctx, meta.result.metadata);
       else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);
     }
   }
 
-  if (!job.doneSteps.includes("compact") && compactionDue(ctx.config, job.contextTokens)) {
+  if (!job.doneSteps.includes("compact") && compactsAtJobEnd(ctx, mode) && compactionDue(ctx.config, job.contextTokens)) {
     const { headSessionId: head, resumable } = ctx.chain.get();
     if (!resumable) warn(ctx, "compaction skipped: the session was marked non-resumable", "after the metadata step");
     else if (head !== null) {
@@ -152,6 +185,7 @@ export async function runJob(ctx: JobContext, projectOverride: boolean | null): 
     rethrowIfSuspended(err, ctx.budget);
     warn(ctx, "could not save the version's pointer to R2", err);
   }
+  settlePolicy(ctx);
   finishJob(ctx, "succeeded", null);
   await ctx.flush();
 }

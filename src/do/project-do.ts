@@ -27,6 +27,7 @@ import { BranchStore } from "./storage/branches.ts";
 import { finishJob, runJob } from "./job-runner.ts";
 import { slotRetryMs, takeRunnerSlot } from "./runner-slot.ts";
 import { ChainStore } from "./storage/chain.ts";
+import { DevClock, devClockEnabled } from "./storage/clock.ts";
 import type { HistoryPage } from "./storage/chain.ts";
 import { EventStore } from "./storage/events.ts";
 import { JobStore } from "./storage/jobs.ts";
@@ -35,6 +36,9 @@ import { MemoryStore } from "./storage/memory.ts";
 import { MetaStore } from "./storage/meta.ts";
 import { OutboxStore } from "./storage/outbox.ts";
 import { RunStore } from "./storage/runs.ts";
+import { PolicyStore } from "./storage/policy.ts";
+import { policyConfig } from "../policy/config.ts";
+import type { SessionPolicy } from "../policy/types.ts";
 import { migrate, schemaExists } from "./storage/schema.ts";
 import { VersionStore } from "./storage/versions.ts";
 import { WorkspaceStore } from "./storage/workspace.ts";
@@ -108,6 +112,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly chain: ChainStore;
   private readonly events: EventStore;
   private readonly outbox: OutboxStore;
+  private readonly clock: DevClock;
   private readonly memory: MemoryStore;
   private readonly runs: RunStore;
   private readonly workspace: WorkspaceStore;
@@ -116,6 +121,7 @@ export class ProjectDO extends DurableObject<Env> {
   private readonly branches: BranchStore;
   /** Enqueues one at a time: a branch awaits its version number from main in between. */
   private enqueueing: Promise<unknown> = Promise.resolve();
+  private readonly policy: PolicyStore;
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
@@ -134,11 +140,13 @@ export class ProjectDO extends DurableObject<Env> {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
+    this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env));
     this.memory = new MemoryStore(sql);
     this.runs = new RunStore(sql);
     this.workspace = new WorkspaceStore(sql);
     this.versions = new VersionStore(sql);
     this.branches = new BranchStore(sql);
+    this.policy = new PolicyStore(sql);
   }
 
   // ---- RPC ----
@@ -347,13 +355,16 @@ export class ProjectDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  async setResumeOverride(userId: string, value: boolean | null): Promise<Result<ProjectView>> {
+  /** The project's own settings: the resume override and the session policy (absent fields stay as they are). */
+  async updateSettings(userId: string, patch: { resumeEnabled?: boolean | null; sessionPolicy?: SessionPolicy | null }): Promise<Result<ProjectView>> {
     const project = this.owned(userId);
     if (project === null) return fail("not_found", "project not found");
-    this.meta.setResumeOverride(value);
-    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: value });
+    if (patch.resumeEnabled !== undefined) this.meta.setResumeOverride(patch.resumeEnabled);
+    if (patch.sessionPolicy !== undefined) this.meta.setSessionPolicy(patch.sessionPolicy);
+    const updated = this.meta.get() ?? project;
+    this.outbox.push({ op: "upsert_project", id: project.id, ownerUserId: project.ownerUserId, name: project.name, resumeEnabled: updated.resumeOverride, sessionPolicy: updated.sessionPolicy });
     await this.flush();
-    return ok({ ...project, resumeOverride: value });
+    return ok(updated);
   }
 
   async getJob(userId: string, jobId: string): Promise<Result<JobView>> {
@@ -405,6 +416,14 @@ export class ProjectDO extends DurableObject<Env> {
       console.error("listVersions failed", err);
       return fail("unavailable", "the version store is unavailable, try again");
     }
+  }
+
+  /** Dev only (DEV_CLOCK_ENABLED): moves this project's job clock forward. */
+  async advanceDevClock(ms: number): Promise<Result<{ offsetMs: number }>> {
+    // No schema yet: nobody ever created this project here (tables are made on first create).
+    if (!this.hasSchema || this.meta.get() === null) return fail("not_found", "project not found");
+    const offsetMs = this.clock.advance(ms);
+    return offsetMs === null ? fail("not_found", "the dev clock is disabled") : ok({ offsetMs });
   }
 
   stats(): QueueStats {
@@ -559,7 +578,7 @@ export class ProjectDO extends DurableObject<Env> {
       if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
       if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
       else if (isForkJob(job)) await runForkJob(context);
-      else await runJob(context, project.resumeOverride);
+      else await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
     } catch (err) {
       if (err instanceof Suspended) suspended = err;
       else {
@@ -606,6 +625,7 @@ export class ProjectDO extends DurableObject<Env> {
   /** Retention: finished jobs and their events after JOB_RETENTION_DAYS; the newest history rows. */
   private prune(now: number): void {
     const retention = retentionConfig(this.env);
+    this.policy.pruneFinished(now - retention.jobRetentionMs);
     this.jobs.pruneFinished(now - retention.jobRetentionMs);
     this.chain.trimHistory(retention.historyLimit);
   }
@@ -637,6 +657,8 @@ export class ProjectDO extends DurableObject<Env> {
       workspace: this.workspace,
       versions: this.versions,
       budget,
+      policy: this.policy,
+      policyConfig: policyConfig(this.env),
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {
@@ -646,7 +668,7 @@ export class ProjectDO extends DurableObject<Env> {
           return null;
         }
       },
-      now: () => Date.now(),
+      now: () => this.clock.now(),
       attempts: 0,
     };
   }

@@ -26,8 +26,8 @@ export function retryPolicy(ctx: JobContext): RetryPolicy {
 }
 
 /** Waits before the next attempt, unless the invocation's time would run out first. */
-export async function backoff(ctx: JobContext, waitMs: number): Promise<void> {
-  if (ctx.now() + waitMs >= ctx.budget.deadline) throw new Suspended(false);
+export async function backoff(ctx: Pick<JobContext, "budget">, waitMs: number): Promise<void> {
+  if (ctx.budget.endsWithin(waitMs)) throw new Suspended(false);
   await sleep(waitMs);
 }
 

@@ -7,6 +7,7 @@ import { verifyOwnership } from "./ownership.ts";
 import { rethrowIfSuspended } from "./budget.ts";
 import { recordStep } from "./record.ts";
 import { ArtifactsUnavailable, restoreTranscript, saveStep } from "./rehydrate.ts";
+import { noteStep } from "./session-policy.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -63,7 +64,8 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const inFlight = ctx.runs.get(ctx.job.id);
     if (inFlight?.step !== operation || inFlight.sessionIn !== sessionIn) emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
-    const outcome = await callRunner(ctx, operation, sessionIn, prompt, extras);
+    // A handoff goes only with a new session: the planned one, or a fallback from a resume.
+    const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
     if (outcome.ok) {
       try {
         await saveStep(ctx, outcome.result, sessionIn);
@@ -74,6 +76,7 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
         return { ok: false, code: "artifacts_unavailable", message: err.message };
       }
       await recordStep(ctx, operation, sessionIn, outcome.result, generation);
+      noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null);
       return { ok: true, result: outcome.result };
     }
     const error = outcome.error;

@@ -1,6 +1,7 @@
 // Shapes of the read routes written for the web console (and anyone else): the caller's
 // projects, a project's operations and audit trail, and per-update metrics over time.
 // Plain JSON data; the routes' zod schemas describe the same shapes for OpenAPI.
+import type { PathOption } from "../policy/types.ts";
 import type { ChainOperation } from "./views.ts";
 
 export interface ProjectSummary {
@@ -89,6 +90,9 @@ export interface UpdatePoint {
   cacheReadInputTokens: number;
   /** Seconds between the resumed session's last use and this update; null when fresh. */
   sessionAgeSeconds: number | null;
+  /** The resume policy's choice and its predicted cost (null before the policy, or for a path that did not run as planned). */
+  policyChoice: PathOption | null;
+  predictedCostUsd: number | null;
 }
 
 export interface UpdateSeries {

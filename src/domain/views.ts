@@ -1,4 +1,5 @@
 // Shapes the Durable Object returns over RPC and the API serialises as JSON.
+import type { CacheTtl, OptionPrediction, PathOption, SessionPolicy } from "../policy/types.ts";
 /** waiting_for_runner: next in its queue, waiting for a free runner slot (capacity). */
 export type JobStatus = "queued" | "waiting_for_runner" | "running" | "succeeded" | "failed";
 /** restore: a version that is an earlier one again; branch: the first version of a branch. */
@@ -46,6 +47,8 @@ export interface ProjectView {
   branch: string;
   ownerUserId: string;
   resumeOverride: boolean | null;
+  /** The project's own SESSION_POLICY; null follows the deployment's. */
+  sessionPolicy: SessionPolicy | null;
   latestVersionNumber: number;
   createdAt: string;
 }
@@ -89,6 +92,20 @@ export interface JobEvent {
   at: string;
 }
 
+/** The resume policy's record on a version: its choice, every option's prediction, and what the job then cost. */
+export interface VersionPolicy {
+  choice: PathOption;
+  /** Only for updates (a create's build is not predicted). */
+  predictions: OptionPrediction[];
+  predictedCostUsd: number | null;
+  predictedDurationMs: number | null;
+  /** null until the job is done, or when the chosen path did not run as planned. */
+  actualCostUsd: number | null;
+  actualDurationMs: number | null;
+  /** The TTL the job's last step asked for. */
+  cacheTtl: CacheTtl | null;
+}
+
 export interface VersionView {
   id: string;
   versionNumber: number;
@@ -109,6 +126,8 @@ export interface VersionView {
   resumeReason: string | null;
   recommendations: string[] | null;
   documentation: string | null;
+  /** null for versions made before the resume policy existed. */
+  policy: VersionPolicy | null;
   usage: Usage;
   errorCode: string | null;
   errorMessage: string | null;

@@ -104,6 +104,13 @@ export function families(r: MetricsReport): Family[] {
     f("outbox_dead_letters_total", "counter", "Writes Postgres refused for good (SQLSTATE class 22/23), moved to a project's dead-letter table, by write kind.", byKey(r.deadLetters.byOp, "op")),
     f("transcript_storage_bytes", "gauge", "Bytes stored in R2 under projects/ (transcripts and workspace snapshots).", [{ value: r.transcriptStorage.bytes }]),
     f("transcript_storage_objects", "gauge", "Objects stored in R2 under projects/.", [{ value: r.transcriptStorage.objects }]),
+    f("policy_choices_total", "counter", "Succeeded updates by the resume policy's choice (resume, compact_resume, handoff, fresh).", byKey(r.policy.choices, "choice")),
+    f("policy_cache_ttl_total", "counter", "Succeeded updates by the prompt-cache TTL their last step asked for.", byKey(r.policy.cacheTtl, "ttl")),
+    f("policy_prediction_error_ratio", "summary", "|actual - predicted| / actual cost of updates whose chosen path ran as planned.", [
+      { labels: { quantile: "0.5" }, value: r.policy.predictionError.median },
+      { labels: { quantile: "0.9" }, value: r.policy.predictionError.p90 },
+      { suffix: "_count", value: r.policy.predictionError.count },
+    ]),
   ];
 }
 

@@ -3,6 +3,7 @@
 import { withDb } from "../db/client.ts";
 import { deadLetterStats } from "./dead-letters.ts";
 import type { DbEnv } from "../db/client.ts";
+import { policyStats } from "./policy.ts";
 import { queueStats } from "./queue.ts";
 import { refusedToolCalls } from "./refusals.ts";
 import { failures, fallbacks, resumeStats } from "./resume.ts";
@@ -31,6 +32,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       queue: await queueStats(db, scope),
       refused: await refusedToolCalls(db, scope),
       deadLetters: await deadLetterStats(db, scope),
+      policy: await policyStats(db, scope),
     };
   });
   const storage = await storageSize(env.ARTIFACTS, pg.ids);
@@ -47,5 +49,6 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     refusedToolCalls: pg.refused,
     deadLetters: pg.deadLetters,
     transcriptStorage: storage,
+    policy: pg.policy,
   };
 }

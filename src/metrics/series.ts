@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projects, projectVersions } from "../db/schema.ts";
 import type { UpdatePoint } from "../domain/console-views.ts";
+import { PATH_OPTIONS } from "../policy/types.ts";
 import { inScope } from "./scope.ts";
 import { resumeAges } from "./sessions.ts";
 import type { MetricsScope } from "./types.ts";
@@ -19,7 +20,8 @@ export async function updateSeries(db: Db, scope: MetricsScope, limit: number): 
       (extract(epoch from ${v.completedAt}) * 1000)::float8 as completed_ms, ${v.resumeDecision} as decision, ${v.resumeReason} as reason,
       ${v.costUsd} as cost_usd, ${v.durationMs} as duration_ms, ${v.inputTokens} as input_tokens,
       ${v.outputTokens} as output_tokens, ${v.cacheCreationInputTokens} as cache_creation,
-      ${v.cacheReadInputTokens} as cache_read, ages.age::float8 as age
+      ${v.cacheReadInputTokens} as cache_read, ages.age::float8 as age,
+      ${v.policyChoice} as policy_choice, ${v.predictedCostUsd} as predicted_cost
     from ${v}
     join ${projects} on ${projects.id} = ${v.projectId}
     left join (select version_id, max(age) as age from (${resumeAges(scope)}) a group by version_id) ages on ages.version_id = ${v.id}
@@ -41,5 +43,7 @@ export async function updateSeries(db: Db, scope: MetricsScope, limit: number): 
     cacheCreationInputTokens: num(row["cache_creation"]),
     cacheReadInputTokens: num(row["cache_read"]),
     sessionAgeSeconds: row["age"] === null || row["age"] === undefined ? null : num(row["age"]),
+    policyChoice: PATH_OPTIONS.find((o) => o === row["policy_choice"]) ?? null,
+    predictedCostUsd: row["predicted_cost"] === null || row["predicted_cost"] === undefined ? null : num(row["predicted_cost"]),
   }));
 }

@@ -72,4 +72,13 @@ export interface MetricsReport {
   /** Outbox writes Postgres refused for good (each Durable Object keeps them in its dead letter). */
   deadLetters: { total: number; byOp: CountByKey[] };
   transcriptStorage: { bytes: number; objects: number };
+  /** The resume policy: its choices, the cache TTLs it asked for, and its prediction error. */
+  policy: {
+    /** Succeeded updates by the option chosen (resume, compact_resume, handoff, fresh). */
+    choices: CountByKey[];
+    /** Succeeded updates by the TTL their last step asked for. */
+    cacheTtl: CountByKey[];
+    /** |actual - predicted| / actual of the updates whose path ran as planned. */
+    predictionError: { count: number; median: number | null; p90: number | null };
+  };
 }

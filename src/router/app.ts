@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authSecretProblem } from "./auth-secret.ts";
 import type { AppEnv } from "./context.ts";
+import { devClock } from "./dev-clock.ts";
 import { HttpError } from "./errors.ts";
 import { devSignin } from "./dev-signin.ts";
 import { events } from "./events.ts";
@@ -13,6 +14,7 @@ import { branches } from "./branches.ts";
 import { activity } from "./project-activity.ts";
 import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
+import { serverTiming } from "./server-timing.ts";
 import { validationHook } from "./validation.ts";
 import { versionFiles } from "./version-files.ts";
 import { versions } from "./versions.ts";
@@ -35,6 +37,8 @@ app.use("*", async (c, next) => {
 // Prompts are capped at 100 KB by validation; anything far larger is refused unread.
 app.use("*", bodyLimit({ maxSize: 1024 * 1024, onError: () => { throw new HttpError(413, "payload_too_large", "request body is larger than 1 MB"); } }));
 
+app.use("*", serverTiming);
+
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/v1/projects", projectList);
 app.route("/v1/projects", activity);
@@ -45,6 +49,7 @@ app.route("/v1/projects", versions);
 app.route("/v1/projects", versionFiles);
 app.route("/update-project", legacy);
 app.route("/", metrics);
+app.route("/__dev", devClock);
 app.route("/", metricsSeries);
 app.route("/", devSignin);
 

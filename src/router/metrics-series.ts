@@ -6,6 +6,7 @@ import { scopeOf } from "./metrics.ts";
 import { ErrorBody } from "./schemas.ts";
 import { readStore, unavailableResponse } from "./store-read.ts";
 import { validationHook } from "./validation.ts";
+import { PATH_OPTIONS } from "../policy/types.ts";
 
 const SeriesQuery = z.object({
   limit: z.coerce.number({ error: "limit must be a number" }).int("limit must be a whole number").min(1, "limit must be 1 to 1000").max(1000, "limit must be 1 to 1000").default(500)
@@ -26,6 +27,8 @@ const UpdatePoint = z.object({
   cacheCreationInputTokens: z.number(),
   cacheReadInputTokens: z.number(),
   sessionAgeSeconds: z.number().nullable().openapi({ description: "Seconds between the resumed session's last use and this update; null when fresh." }),
+  policyChoice: z.enum(PATH_OPTIONS).nullable().openapi({ description: "The resume policy's choice: resume, compact_resume, handoff or fresh." }),
+  predictedCostUsd: z.number().nullable().openapi({ description: "The policy's predicted cost of the chosen path (update, metadata, and a compaction first if chosen)." }),
 }).openapi("UpdatePoint");
 
 export const UpdateSeriesBody = z.object({ scope: z.enum(["owner", "all"]), updates: z.array(UpdatePoint) }).openapi("UpdateSeries");

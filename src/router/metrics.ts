@@ -43,6 +43,12 @@ export const MetricsBody = z
     refusedToolCalls: z.number().openapi({ description: "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed)." }),
     deadLetters: z.object({ total: z.number(), byOp: z.array(CountByKey) }).openapi({ description: "Outbox writes Postgres refused for good, by write kind." }),
     transcriptStorage: z.object({ bytes: z.number(), objects: z.number() }),
+    policy: z.object({
+      choices: z.array(CountByKey).openapi({ description: "Succeeded updates by the resume policy's choice: resume, compact_resume, handoff, fresh." }),
+      cacheTtl: z.array(CountByKey).openapi({ description: "Succeeded updates by the prompt-cache TTL (5m, 1h) their last step asked for." }),
+      predictionError: z.object({ count: z.number(), median: z.number().nullable(), p90: z.number().nullable() })
+        .openapi({ description: "|actual - predicted| / actual cost over the updates whose chosen path ran as planned." }),
+    }),
   })
   .openapi("Metrics");
 

@@ -69,13 +69,14 @@ projects.openapi(
 
 projects.openapi(
   createRoute({
-    method: "patch", path: "/{id}", security, summary: "Set the project's resume override",
+    method: "patch", path: "/{id}", security, summary: "Set the project's resume override and session policy",
     request: { params: ProjectParams, body: { required: true, content: { "application/json": { schema: PatchProjectBody } } } },
     responses: { 200: json(Project, "The project"), ...errorResponses },
   }),
   async (c) => {
-    const { resumeEnabled } = c.req.valid("json");
-    return c.json(unwrap(await projectStub(c.env, c.req.valid("param").id).setResumeOverride(c.get("userId"), resumeEnabled)), 200);
+    const { resumeEnabled, sessionPolicy } = c.req.valid("json");
+    const patch = { ...(resumeEnabled !== undefined ? { resumeEnabled } : {}), ...(sessionPolicy !== undefined ? { sessionPolicy } : {}) };
+    return c.json(unwrap(await projectStub(c.env, c.req.valid("param").id).updateSettings(c.get("userId"), patch)), 200);
   },
 );
 

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ID_PATTERN_SOURCE } from "../ids.ts";
 import { NextCursor } from "./pagination.ts";
 import { cleanText } from "./text.ts";
+import { CACHE_TTLS, PATH_OPTIONS, SESSION_POLICIES } from "../policy/types.ts";
 
 const MAX_PROMPT_BYTES = 100 * 1024;
 const encoder = new TextEncoder();
@@ -46,8 +47,31 @@ export const LegacyUpdateBody = z
     prompt: Prompt,
   })
   .openapi("LegacyUpdateProject");
+const SessionPolicySetting = z.enum(SESSION_POLICIES, { error: `sessionPolicy must be ${SESSION_POLICIES.join(", ")} or null` });
+
+const PATCH_FIELDS = "resumeEnabled and sessionPolicy";
+
 export const PatchProjectBody = z
-  .object({ resumeEnabled: z.boolean().nullable().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }) })
+  .strictObject(
+    {
+      resumeEnabled: z.boolean({ error: "resumeEnabled must be true, false or null" }).nullable().optional().openapi({ description: "Per-project override of the resume flag; null follows the global flag." }),
+      sessionPolicy: SessionPolicySetting.nullable().optional().openapi({
+        description: "Per-project SESSION_POLICY: economic (choose by predicted cost among resume, compact then resume, a handoff, fresh), always (resume whenever the rules allow), never (always a new session); null follows the deployment's.",
+      }),
+    },
+    {
+      // A misspelt field would otherwise be dropped silently and the PATCH look like a no-op.
+      error: (issue) =>
+        issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}: the body takes ${PATCH_FIELDS}`
+        : issue.code === "invalid_type" ? `the body must be a JSON object with ${PATCH_FIELDS}`
+        : undefined,
+    },
+  )
+  .refine((b) => b.resumeEnabled !== undefined || b.sessionPolicy !== undefined, {
+    message: "give resumeEnabled, sessionPolicy or both",
+    // Only for an otherwise valid body: an unknown field already says what is wrong.
+    when: (payload) => payload.issues.length === 0,
+  })
   .openapi("PatchProject");
 
 export const IdempotencyHeaders = z.object({
@@ -107,6 +131,7 @@ export const Project = z
     branch: BranchName,
     ownerUserId: z.string(),
     resumeOverride: z.boolean().nullable(),
+    sessionPolicy: SessionPolicySetting.nullable().openapi({ description: "The project's own SESSION_POLICY; null follows the deployment's." }),
     latestVersionNumber: z.number(),
     createdAt: z.string(),
   })
@@ -159,6 +184,26 @@ export const Accepted = z
   })
   .openapi("Accepted");
 
+const OptionPrediction = z.object({
+  option: z.enum(PATH_OPTIONS),
+  allowed: z.boolean(),
+  why: z.string().nullable().openapi({ description: "Why the option was closed (a seed rule, the policy, a cap); null when open." }),
+  costUsd: z.number(),
+  durationMs: z.number(),
+  cacheWriteTokens: z.number(),
+  cacheReadTokens: z.number(),
+});
+
+const VersionPolicy = z.object({
+  choice: z.enum(PATH_OPTIONS),
+  predictions: z.array(OptionPrediction),
+  predictedCostUsd: z.number().nullable(),
+  predictedDurationMs: z.number().nullable(),
+  actualCostUsd: z.number().nullable().openapi({ description: "The covered steps' cost once the job was done; null when the path did not run as planned." }),
+  actualDurationMs: z.number().nullable(),
+  cacheTtl: z.enum(CACHE_TTLS).nullable(),
+});
+
 export const Version = z
   .object({
     id: z.string(),
@@ -178,6 +223,7 @@ export const Version = z
     resumeReason: z.string().nullable(),
     recommendations: z.array(z.string()).nullable(),
     documentation: z.string().nullable(),
+    policy: VersionPolicy.nullable().openapi({ description: "The resume policy's record: its choice, every option's prediction, and what the job then cost (null before the policy existed)." }),
     usage: Usage,
     errorCode: z.string().nullable(),
     errorMessage: z.string().nullable(),

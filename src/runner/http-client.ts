@@ -1,9 +1,10 @@
 import type { FollowEnd, RunnerClient, SizedStream, TranscriptExport, TranscriptFormat } from "./client.ts";
 import { RunnerUnavailableError } from "./client.ts";
 import { ndjsonLines } from "./ndjson.ts";
+import type { ChunkReader } from "./ndjson.ts";
 import type { Fingerprint, LoggedEvent, RunRequestInput, RunStatus, TreeManifest } from "./protocol.ts";
 import {
-  ErrorEnvelope, FinalEvent, ForkSessionResponse, LoggedEvent as LoggedEventSchema, MissingBlobsResponse, RunResponse, SessionInfoResponse,
+  ErrorEnvelope, EVENTS_IDLE_MS, FinalEvent, ForkSessionResponse, LoggedEvent as LoggedEventSchema, MissingBlobsResponse, RunResponse, SessionInfoResponse,
   TRANSCRIPT_BYTES_HEADER, TRANSCRIPT_CONTENT_TYPE, TRANSCRIPT_DELTA_CONTENT_TYPE, TreeManifest as TreeManifestSchema, WorkspaceResponse,
 } from "./protocol.ts";
 
@@ -17,6 +18,8 @@ export interface HttpRunnerOptions {
   callTimeoutMs: number;
   /** Epoch ms after which no call may still be running (the alarm invocation's budget). */
   deadline: number;
+  /** Silence on a run's events stream (no event, no heartbeat) that counts as a dead connection. */
+  streamIdleMs?: number;
 }
 
 const BASE = "http://runner";
@@ -78,8 +81,11 @@ export class HttpRunnerClient implements RunnerClient {
     // Some transports ignore the signal once headers are in: cancel the read ourselves.
     const stop = (): void => void reader.cancel().catch(() => undefined);
     signal.addEventListener("abort", stop, { once: true });
+    // A live stream carries a heartbeat; silence beyond the idle limit is a connection that
+    // died without closing (seen under load): cancel it and let the caller reconnect.
+    const idle = new IdleWatch(this.options.streamIdleMs ?? EVENTS_IDLE_MS, stop);
     try {
-      for await (const line of ndjsonLines(reader)) {
+      for await (const line of ndjsonLines(idle.watch(reader))) {
         const parsed = LoggedEventSchema.safeParse(JSON.parse(line));
         if (!parsed.success) continue; // unknown event kinds from a newer runner are skipped
         const event = parsed.data;
@@ -89,11 +95,14 @@ export class HttpRunnerClient implements RunnerClient {
       }
     } catch (err) {
       if (signal.aborted) return { kind: "open" };
+      if (idle.fired) return idle.broken();
       return { kind: "broken", message: `runner stream broke: ${err instanceof Error ? err.message : String(err)}` };
     } finally {
+      idle.clear();
       signal.removeEventListener("abort", stop);
     }
-    return signal.aborted ? { kind: "open" } : { kind: "broken", message: "runner stream ended without a final event" };
+    if (signal.aborted) return { kind: "open" };
+    return idle.fired ? idle.broken() : { kind: "broken", message: "runner stream ended without a final event" };
   }
 
   async cancelRun(runId: string): Promise<void> {
@@ -165,6 +174,46 @@ export class HttpRunnerClient implements RunnerClient {
     const res = await this.send("PUT", `${ws(workspaceId)}/tree`, { body: JSON.stringify(manifest), contentType: "application/json" });
     await expectOk(res);
     return WorkspaceResponse.parse(await res.json()).fingerprint;
+  }
+}
+
+/** Calls `onIdle` when no chunk arrived for `idleMs`; the timer restarts with every chunk. */
+class IdleWatch {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly idleMs: number;
+  private readonly onIdle: () => void;
+  constructor(idleMs: number, onIdle: () => void) {
+    this.idleMs = idleMs;
+    this.onIdle = onIdle;
+  }
+
+  watch(reader: ChunkReader): ChunkReader {
+    return {
+      read: async () => {
+        this.arm();
+        const chunk = await reader.read();
+        this.clear();
+        return chunk;
+      },
+    };
+  }
+
+  broken(): FollowEnd {
+    return { kind: "broken", message: `runner stream went quiet for ${this.idleMs} ms (no event, no heartbeat)` };
+  }
+
+  clear(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    this.clear();
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onIdle();
+    }, this.idleMs);
   }
 }
 

@@ -1,5 +1,10 @@
+/** What ndjsonLines reads from: a stream's reader, or a wrapper that watches its reads. */
+export interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+}
+
 /** Splits a byte stream into complete lines; a final line without newline is kept. */
-export async function* ndjsonLines(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<string> {
+export async function* ndjsonLines(reader: ChunkReader): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buffer = "";
   for (;;) {

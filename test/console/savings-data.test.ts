@@ -15,6 +15,7 @@ function report(): MetricsReport {
     failures: [], updates: { resumed: mode(2, 0.05, 20_000), fresh: mode(1, 0.2, 50_000) },
     sessionAgeAtResumeSeconds: { buckets: [{ le: 10, count: 0 }, { le: 60, count: 1 }, { le: 300, count: 3 }, { le: null, count: 4 }], sum: 400, count: 4 },
     sessionIdChanges: { resumedOperations: 3, changed: 3, rate: 1 }, queue: { queued: 0, running: 0 }, refusedToolCalls: 0, deadLetters: { total: 0, byOp: [] }, transcriptStorage: { bytes: 0, objects: 0 },
+    policy: { choices: [], cacheTtl: [], predictionError: { count: 0, median: null, p90: null } },
   };
 }
 
@@ -22,6 +23,7 @@ function point(mode: UpdatePoint["mode"], costUsd: number, at: string, cache: [n
   return {
     projectId: "prj_x", projectName: "x", versionNumber: 2, completedAt: at, mode, reason: null, costUsd, durationMs: 1000,
     inputTokens: cache[0], cacheCreationInputTokens: cache[1], cacheReadInputTokens: cache[2], outputTokens: 0, sessionAgeSeconds: null,
+    policyChoice: null, predictedCostUsd: null,
   };
 }
 

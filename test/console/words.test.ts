@@ -10,6 +10,14 @@ describe("plain words", () => {
     expect(explainDecision("fresh", "fallback:session_not_found")).toMatchObject({ kind: "fallback", reason: "the runner had no transcript for the session, so a new session was started" });
     expect(explainDecision("fresh", "something_new: detail").reason).toBe("Something new");
     expect(explainDecision(null, null).kind).toBe("unknown");
+  });
+
+  it("shows the resume policy's own explanations as they are, titled by their choice", () => {
+    expect(explainDecision("resume", "resumed: cache warm, written 2 min ago; predicted $0.030 vs $0.080 fresh")).toEqual({ kind: "resumed", title: "Resumed", reason: "cache warm, written 2 min ago; predicted $0.030 vs $0.080 fresh" });
+    expect(explainDecision("fresh", "fresh with handoff: stale: last used 2 days ago; predicted $0.068")).toEqual({ kind: "fresh", title: "Fresh session with a handoff", reason: "stale: last used 2 days ago; predicted $0.068" });
+    expect(explainDecision("resume", "compacted and resumed: cache warm, written 1 min ago; predicted $0.21 vs $0.25 with a handoff").title).toBe("Compacted, then resumed");
+    expect(explainDecision("fresh", "policy_never: SESSION_POLICY is never: every update starts a new session").reason).toBe("the project's session policy is never: every update starts a new session");
+    expect(fallbackKey("fresh with handoff")).toBe("Chosen by the resume policy: fresh session with a handoff");
     expect(fallbackKey("fallback:session_corrupted")).toBe("Fell back: the session's transcript was damaged");
     expect(fallbackKey("reset_requested")).toBe("Fresh: the session was reset by the owner");
   });

@@ -31,7 +31,8 @@ beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   profile = await mkdtemp(join(tmpdir(), "console-chromium-"));
   [stack, context] = await Promise.all([
-    startStack({ latencyScale: 0.1, vars: { DEV_SIGNIN: "true" } }),
+    // Resume whenever allowed (SESSION_POLICY=always): the words checked below are that rule's.
+    startStack({ latencyScale: 0.1, vars: { DEV_SIGNIN: "true", SESSION_POLICY: "always" } }),
     chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

@@ -11,10 +11,14 @@ import type { JobView, SessionView, VersionView } from "../../src/domain/views.t
 let stack: Stack;
 let bearer: string;
 
-/** One whole local stack per describe block; COMPACTION_POLICY differs between them. */
-function useStack(compactionPolicy: "threshold" | "always"): void {
+/**
+ * One whole local stack per describe block; its Worker vars differ between them. The chain's
+ * mechanics run under today's rule (SESSION_POLICY=always: resume whenever allowed); the last
+ * block runs the deployment's default, the economic policy.
+ */
+function useStack(vars: Record<string, string>): void {
   beforeAll(async () => {
-    stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: compactionPolicy } });
+    stack = await startStack({ latencyScale: 0, database: "postgres", vars });
     bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
   }, 180_000);
   afterAll(async () => {
@@ -56,7 +60,7 @@ async function workspaceFile(projectId: string, path: string): Promise<string | 
 }
 
 describe("through the real Claude Code engine (compaction above a context size)", () => {
-  useStack("threshold");
+  useStack({ COMPACTION_POLICY: "threshold", SESSION_POLICY: "always" });
   it("create + two updates: each update resumes the previous final session, carries the earlier turns, and survives a wiped runner", async () => {
     const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "e2e", prompt: "create notes/todo.md with # Todo" });
     const projectId = created.project.id;
@@ -103,7 +107,7 @@ describe("through the real Claude Code engine (compaction above a context size)"
 });
 
 describe("through the real Claude Code engine (compaction after every job)", () => {
-  useStack("always");
+  useStack({ COMPACTION_POLICY: "always", SESSION_POLICY: "always" });
 
   it("compaction's session id is stored as the version's, and the next update resumes it with the summary in context", async () => {
     const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "compacted", prompt: "create app/readme.md with hello" });
@@ -124,5 +128,40 @@ describe("through the real Claude Code engine (compaction after every job)", () 
     expect(first?.userPrompts[0]).toMatch(/continued from a previous conversation/);
     // the file was in the summarised context: straight to Edit, no Read first
     expect(first?.toolCalls.map((t) => t.name)).toEqual(["Edit"]);
+  }, 300_000);
+});
+
+// The seed rules close resuming (the head is stale) and the policy hands off: the new session
+// still carries out a request that refers to an earlier one.
+describe("the economic policy through the real engine (every head stale: SESSION_MAX_AGE_HOURS=0)", () => {
+  useStack({ SESSION_MAX_AGE_HOURS: "0" });
+
+  async function update(projectId: string, prompt: string): Promise<JobView> {
+    const { job } = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt });
+    const done = await finished(projectId, job.id);
+    expect(done.status).toBe("succeeded");
+    return done;
+  }
+
+  it("a stale head is handed off: the new session undoes a version it never saw, and the version records the choice and its cost", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "policy-e2e", prompt: "create notes.ts with export const title = 1;" });
+    const projectId = created.project.id;
+    expect((await finished(projectId, created.job.id)).status).toBe("succeeded");
+    await update(projectId, "append to notes.ts: export const alpha = 2;");
+    expect(await workspaceFile(projectId, "notes.ts")).toBe("export const title = 1;\nexport const alpha = 2;\n");
+
+    const undo = await update(projectId, "undo version 2");
+    expect(undo.resume?.decision).toBe("fresh");
+    expect(undo.resume?.reason).toMatch(/^fresh with handoff: stale: last used \d+ min ago \(limit 0 min\); predicted \$\d\.\d+ vs \$\d\.\d+ fresh/);
+    expect(await workspaceFile(projectId, "notes.ts")).toBe("export const title = 1;\n");
+
+    const { versions } = await call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`);
+    const v3 = versions.find((v) => v.versionNumber === 3);
+    expect(v3?.policy).toMatchObject({ choice: "handoff", cacheTtl: expect.stringMatching(/^(5m|1h)$/) });
+    expect(v3?.policy?.predictions.filter((p) => p.allowed).map((p) => p.option)).toEqual(["handoff", "fresh"]);
+    // The actual is the engine's bill for the update and metadata steps; the prediction is near it.
+    expect(v3?.policy?.actualCostUsd).toBeGreaterThan(0);
+    const error = Math.abs((v3?.policy?.predictedCostUsd ?? 0) - (v3?.policy?.actualCostUsd ?? 0)) / (v3?.policy?.actualCostUsd ?? 1);
+    expect(error).toBeLessThan(0.5);
   }, 300_000);
 });

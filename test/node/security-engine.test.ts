@@ -123,9 +123,10 @@ describe("a prompt cannot take the engine out of its workspace", () => {
     const escape = await run({ runId: "escape", workspaceId: "escape", operation: "build", prompt });
 
     // Nothing outside the project's own directory was created or changed (the simulator's
-    // dump aside), and in its workspace only what the prompt was allowed to make.
+    // dump and the runner's own run logs aside), and in its workspace only what the
+    // prompt was allowed to make.
     const after = await tree(base);
-    const elsewhere = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith("data/projects/escape/") && !k.startsWith("dump/")));
+    const elsewhere = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith("data/projects/escape/") && !k.startsWith("data/runs/") && !k.startsWith("dump/")));
     expect(elsewhere(after)).toEqual(elsewhere(before));
     expect(Object.keys(after).filter((k) => k.startsWith("data/projects/escape/workspace/"))).toEqual(["data/projects/escape/workspace/ok.txt"]);
 

@@ -83,6 +83,8 @@ export interface FakeCall {
   prompt: string;
   versionNumber: number | null;
   metadataContext: { previousDocumentation: string | null; changedPaths: string[] } | null;
+  handoff: string | null;
+  cacheTtl: "5m" | "1h" | null;
   outcome: string;
   sessionIdOut: string | null;
 }

@@ -3,8 +3,8 @@
 import type { MetricsReport, UpdatePoint } from "../api/types.ts";
 import { cacheHitRatio } from "../lib/format.ts";
 
-/** A point as the API sends it, plus what the cost policy (#10) will add once it exists. */
-export type SeriesPoint = UpdatePoint & { predictedCostUsd?: number | null; policyChoice?: string | null };
+/** A point as the API sends it (the resume policy's choice and prediction included). */
+export type SeriesPoint = UpdatePoint;
 
 export interface TimeSeries {
   x: number[];

@@ -17,6 +17,15 @@ const FRESH_REASONS: Record<string, string> = {
   stale: "the session had not been used for too long",
   non_resumable: "the session was marked non-resumable after failures",
   structural_change: "too many files were added or removed since the session was made",
+  policy_never: "the project's session policy is never: every update starts a new session",
+};
+
+/** The resume policy's reasons ("resumed: cache warm, written 2 min ago; predicted …") are words already: their key is the title. */
+const POLICY_TITLES: Record<string, string> = {
+  resumed: "Resumed",
+  "compacted and resumed": "Compacted, then resumed",
+  "fresh with handoff": "Fresh session with a handoff",
+  fresh: "Fresh session",
 };
 
 const DETAILED = new Set(["stale", "structural_change"]);
@@ -42,6 +51,11 @@ export function explainDecision(decision: string | null, reason: string | null):
     const code = reason.slice("fallback:".length);
     return { kind: "fallback", title: "Fell back to a fresh session", reason: `${FALLBACKS[code] ?? humanize(code)}, so a new session was started` };
   }
+  const [key = "", ...explanation] = (reason ?? "").split(": ");
+  const policyTitle = POLICY_TITLES[key];
+  if (policyTitle !== undefined && (decision === "resume" || decision === "fresh")) {
+    return { kind: decision === "resume" ? "resumed" : "fresh", title: policyTitle, reason: explanation.join(": ") };
+  }
   if (decision === "resume") return { kind: "resumed", title: "Resumed", reason: "the previous session was resumable" };
   if (decision === "fresh") {
     const [code = "", ...rest] = (reason ?? "").split(": ");
@@ -56,6 +70,8 @@ export function explainDecision(decision: string | null, reason: string | null):
 /** The key of a fallback-reason count from /v1/metrics ("fallback:session_not_found", "stale"). */
 export function fallbackKey(key: string): string {
   if (key.startsWith("fallback:")) return `Fell back: ${FALLBACKS[key.slice(9)] ?? humanize(key.slice(9))}`;
+  const policyTitle = POLICY_TITLES[key];
+  if (policyTitle !== undefined) return `Chosen by the resume policy: ${policyTitle.toLowerCase()}`;
   return `Fresh: ${FRESH_REASONS[key] ?? humanize(key)}`;
 }
 

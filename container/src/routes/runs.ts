@@ -81,7 +81,13 @@ export const runRoutes: Route[] = [
         const stop = ctx.app.runs.follow(run, after, write);
         // Nothing more will come (finished, or a log without its final event): end here.
         if (stop === null && !res.writableEnded) res.end();
+        // A blank line now and then tells the follower the stream is alive during a quiet turn.
+        const heartbeat = setInterval(() => {
+          if (!res.writableEnded && !res.destroyed) res.write("\n");
+        }, ctx.app.config.eventsHeartbeatMs);
+        heartbeat.unref();
         const done = (): void => {
+          clearInterval(heartbeat);
           stop?.();
           resolve();
         };

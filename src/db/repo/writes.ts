@@ -3,7 +3,7 @@ import type { Db } from "../client.ts";
 import { MissingRowError } from "../errors.ts";
 import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
 import type { Usage } from "../../domain/views.ts";
-import type { MetricOperation, ResumeDecision, ResumeOutcome, VersionKind, VersionStatus } from "../schema.ts";
+import type { MetricOperation, PolicyChoice, ResumeDecision, ResumeOutcome, SessionPolicySetting, VersionKind, VersionStatus } from "../schema.ts";
 
 // Every write the DO makes to Postgres, as plain JSON so it can wait in the DO's outbox
 // (dates as ISO strings) and be replayed after a failure.
@@ -16,6 +16,14 @@ export interface VersionPatch extends Partial<Usage> {
   resumeReason?: string | null;
   recommendations?: string[] | null;
   documentation?: string | null;
+  policyChoice?: PolicyChoice | null;
+  /** Every option's prediction (src/policy/types.ts OptionPrediction[]). */
+  policyPredictions?: unknown[] | null;
+  predictedCostUsd?: number | null;
+  predictedDurationMs?: number | null;
+  actualCostUsd?: number | null;
+  actualDurationMs?: number | null;
+  cacheTtl?: "5m" | "1h" | null;
   errorCode?: string | null;
   errorMessage?: string | null;
   completedAt?: string | null;
@@ -57,7 +65,7 @@ export interface DeadLetterRow {
 }
 
 export type PgWrite =
-  | { op: "upsert_project"; id: string; ownerUserId: string; name: string; resumeEnabled: boolean | null }
+  | { op: "upsert_project"; id: string; ownerUserId: string; name: string; resumeEnabled: boolean | null; sessionPolicy?: SessionPolicySetting | null }
   | { op: "insert_version"; id: string; projectId: string; versionNumber: number; kind: VersionKind; prompt: string; jobId: string; branch?: string; restoredFrom?: number | null }
   /** A restore or a branch's first version documents what its source version documented. */
   | { op: "copy_version_docs"; id: string; projectId: string; fromVersion: number }
@@ -82,8 +90,8 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
     case "upsert_project":
       await db
         .insert(projects)
-        .values({ id: write.id, ownerUserId: write.ownerUserId, name: write.name, resumeEnabled: write.resumeEnabled })
-        .onConflictDoUpdate({ target: projects.id, set: { name: write.name, resumeEnabled: write.resumeEnabled } });
+        .values({ id: write.id, ownerUserId: write.ownerUserId, name: write.name, resumeEnabled: write.resumeEnabled, sessionPolicy: write.sessionPolicy ?? null })
+        .onConflictDoUpdate({ target: projects.id, set: { name: write.name, resumeEnabled: write.resumeEnabled, sessionPolicy: write.sessionPolicy ?? null } });
       return;
     case "insert_version":
       await db

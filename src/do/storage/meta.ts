@@ -1,10 +1,13 @@
 import type { ProjectView } from "../../domain/views.ts";
+import { SESSION_POLICIES } from "../../policy/types.ts";
+import type { SessionPolicy } from "../../policy/types.ts";
 
 interface MetaRow extends Record<string, SqlStorageValue> {
   project_id: string;
   owner_user_id: string;
   name: string;
   resume_override: number | null;
+  session_policy: string | null;
   created_at: number;
   next_version: number;
   branch: string;
@@ -36,6 +39,7 @@ export class MetaStore {
       branch: row.branch,
       ownerUserId: row.owner_user_id,
       resumeOverride: row.resume_override === null ? null : row.resume_override === 1,
+      sessionPolicy: SESSION_POLICIES.find((p) => p === row.session_policy) ?? null,
       latestVersionNumber: row.next_version - 1,
       createdAt: new Date(row.created_at).toISOString(),
     };
@@ -72,5 +76,9 @@ export class MetaStore {
 
   setResumeOverride(value: boolean | null): void {
     this.sql.exec("UPDATE meta SET resume_override = ? WHERE id = 1", value === null ? null : value ? 1 : 0);
+  }
+
+  setSessionPolicy(value: SessionPolicy | null): void {
+    this.sql.exec("UPDATE meta SET session_policy = ? WHERE id = 1", value);
   }
 }

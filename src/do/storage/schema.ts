@@ -68,6 +68,16 @@ const MIGRATIONS: readonly string[] = [
      event_offset INTEGER NOT NULL DEFAULT 0, final_seen INTEGER NOT NULL DEFAULT 0);
    CREATE TABLE workspace_state (id INTEGER PRIMARY KEY CHECK (id = 1), dirty INTEGER NOT NULL DEFAULT 0);
    INSERT INTO workspace_state (id) VALUES (1);`,
+  // The resume policy (storage/policy.ts): the head's prefix in the prompt cache, the learned
+  // profile and recent pauses; each job's plan and observed steps; a project's own policy.
+  `CREATE TABLE policy_state (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     profile TEXT, prefix TEXT, gaps TEXT NOT NULL DEFAULT '[]', last_step_at INTEGER);
+   INSERT INTO policy_state (id) VALUES (1);
+   CREATE TABLE policy_jobs (
+     job_id TEXT PRIMARY KEY, plan TEXT NOT NULL, facts TEXT NOT NULL, cache_ttl TEXT,
+     steps TEXT NOT NULL DEFAULT '{}', fell_back INTEGER NOT NULL DEFAULT 0);
+   ALTER TABLE meta ADD COLUMN session_policy TEXT;`,
   // Restores and branches. One object per branch: meta says which (main: the project
   // itself). Every object keeps its versions (what a restore, a pin, retention and the file
   // routes need; kept after the job rows are pruned). Main also numbers the versions of

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toFingerprint } from "../../../container/src/fingerprint.ts";
 import type { ErrorEvent, LoggedEvent, RunErrorCode, RunEvent, RunRequest, RunStatus } from "../../../container/src/protocol.ts";
-import { FinalEvent, RunRequest as RunRequestSchema } from "../../../container/src/protocol.ts";
+import { EVENTS_HEARTBEAT_MS, FinalEvent, RunRequest as RunRequestSchema } from "../../../container/src/protocol.ts";
 import { body, errorBody, json } from "./http.ts";
 import type { Call, FakeRun, ScriptedFailure, WorkspaceState } from "./state.ts";
 import { hashes } from "./state.ts";
@@ -48,7 +48,7 @@ export class FakeRuns {
       return json(res, 200, { run: this.status(existing) });
     }
     const ws = this.workspace(request.workspaceId);
-    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, outcome: "pending", sessionIdOut: null };
+    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, handoff: request.handoff, cacheTtl: request.cacheTtl, outcome: "pending", sessionIdOut: null };
     ws.calls.push(call);
     if (ws.busy !== null) {
       ws.overlaps += 1;
@@ -144,6 +144,7 @@ export class FakeRuns {
     call.sessionIdOut = sessionId;
     send({
       type: "result", sessionId, usage, totalCostUsd: costUsd, costUsd, durationMs: resuming ? 800 : 1500, numTurns: resuming ? 2 : 4, contextTokens: context + 1000,
+      workspaceBytes: [...ws.files.values()].reduce((sum, content) => sum + content.length, 0),
       toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, refusedToolCalls: 0, text: "ok",
       metadata: request.operation === "metadata" ? { recommendations: ["add tests"], documentation: `# Project\n${ws.files.size} files` } : null,
       fingerprint,
@@ -175,7 +176,12 @@ export class FakeRuns {
     } else {
       run.listeners.add(write);
     }
+    // Like the real runner: a blank line now and then while the run is live.
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded && !res.destroyed) res.write("\n");
+    }, EVENTS_HEARTBEAT_MS);
     res.on("close", () => {
+      clearInterval(heartbeat);
       run.listeners.delete(write);
       run.openFollows -= 1;
     });

@@ -1,0 +1,103 @@
+// How a project teaches the model. After a job, its steps' real usage updates the step shapes
+// (model calls, tokens added, output) the structure was predicted with, and then what the
+// structure still gets wrong for the chosen option (actual / predicted again with the new
+// shapes) updates that option's correction. Running means: the first observation replaces
+// the prior, later ones weigh LEARNING_RATE, so a project's recent habits count most.
+import type { ModelPrices } from "../models/table.ts";
+import type { CacheTtl } from "../runner/protocol.ts";
+import type { JobFacts } from "./predict.ts";
+import { estimateJob } from "./predict.ts";
+import type { PathOption, ProjectProfile, StepShape } from "./types.ts";
+
+/** Weight of a new observation once a few are in (about the last 5-6 jobs dominate). */
+export const LEARNING_RATE = 0.3;
+
+export interface StepObservation {
+  inputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  /** Prompt of the step's last model call (null: the runner did not report it). */
+  contextTokens: number | null;
+  /** Tokens of the step's final answer. */
+  textTokens: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+export interface JobObservation {
+  option: PathOption;
+  facts: JobFacts;
+  metadataTtl: CacheTtl;
+  compaction: StepObservation | null;
+  main: StepObservation;
+  metadata: StepObservation;
+  workspaceBytes: number | null;
+  fileCount: number;
+}
+
+function weight(seen: number): number {
+  return Math.max(LEARNING_RATE, 1 / (seen + 1));
+}
+
+function mean(old: number, value: number, seen: number): number {
+  const w = weight(seen);
+  return old * (1 - w) + value * w;
+}
+
+/**
+ * A step's shape from its usage: the prompts of its calls grow from `start` to its last
+ * call's `contextTokens`, so their sum (input + cache reads + writes) tells how many calls.
+ */
+export function observedShape(obs: StepObservation, start: number): Omit<StepShape, "seen"> | null {
+  if (obs.contextTokens === null || obs.contextTokens <= 0) return null;
+  const prompts = obs.inputTokens + obs.cacheWriteTokens + obs.cacheReadTokens;
+  const end = obs.contextTokens;
+  const calls = Math.min(100, Math.max(1, (2 * prompts) / Math.max(1, start + end)));
+  return { calls, growth: Math.max(0, end - start), output: obs.outputTokens };
+}
+
+function learnShape(shape: StepShape, seen: Omit<StepShape, "seen"> | null): StepShape {
+  if (seen === null) return shape;
+  return {
+    calls: mean(shape.calls, seen.calls, shape.seen),
+    growth: mean(shape.growth, seen.growth, shape.seen),
+    output: mean(shape.output, seen.output, shape.seen),
+    seen: shape.seen + 1,
+  };
+}
+
+const logRatio = (actual: number, predicted: number): number | null => (actual > 0 && predicted > 0 ? Math.log(actual / predicted) : null);
+
+export function learn(profile: ProjectProfile, obs: JobObservation, prices: ModelPrices): ProjectProfile {
+  let next: ProjectProfile = { ...profile, workspaceBytes: obs.workspaceBytes ?? profile.workspaceBytes, fileCount: obs.fileCount };
+  const head = obs.facts.prefix;
+  if (obs.compaction !== null && head !== null && head.contextTokens > 0) {
+    const ratio = obs.compaction.outputTokens / (head.contextTokens + head.tailTokens);
+    next = { ...next, compactionRatio: { value: mean(next.compactionRatio.value, ratio, next.compactionRatio.seen), seen: next.compactionRatio.seen + 1 } };
+  }
+  // The main step starts where the structure says (given the compaction just learned).
+  const start = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl).mainStartTokens;
+  const warm = obs.option === "resume" && head !== null && head.primed;
+  const mainShape = observedShape(obs.main, start);
+  next = warm ? { ...next, updateWarm: learnShape(next.updateWarm, mainShape) } : { ...next, updateCold: learnShape(next.updateCold, mainShape) };
+  if (obs.main.contextTokens !== null) {
+    const metaStart = obs.main.contextTokens + obs.main.textTokens + obs.facts.metadataPromptTokens;
+    next = { ...next, metadata: learnShape(next.metadata, observedShape(obs.metadata, metaStart)) };
+  }
+  next = { ...next, metadataTail: { tokens: mean(next.metadataTail.tokens, obs.metadata.textTokens, next.metadataTail.seen), seen: next.metadataTail.seen + 1 } };
+
+  // What the structure, with the shapes just learned, still misses for this option.
+  const again = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl);
+  const actualCost = (obs.compaction?.costUsd ?? 0) + obs.main.costUsd + obs.metadata.costUsd;
+  const actualTime = (obs.compaction?.durationMs ?? 0) + obs.main.durationMs + obs.metadata.durationMs;
+  const old = next.correction[obs.option];
+  const cost = logRatio(actualCost, again.costUsd);
+  const time = logRatio(actualTime, again.durationMs);
+  const corrected = {
+    cost: cost === null ? old.cost : mean(old.cost, cost, old.seen),
+    time: time === null ? old.time : mean(old.time, time, old.seen),
+    seen: old.seen + 1,
+  };
+  return { ...next, correction: { ...next.correction, [obs.option]: corrected } };
+}
