@@ -14,7 +14,9 @@ let stack: Stack;
 let bearer: string;
 
 beforeAll(async () => {
-  stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: "never" } });
+  // The mechanics run under SESSION_POLICY=always (resume whenever allowed), as the other
+  // end-to-end tests do: the economic policy may start a handoff instead, which is its own test.
+  stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: "never", SESSION_POLICY: "always" } });
   bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("branches-e2e").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
 }, 180_000);
 
@@ -122,5 +124,22 @@ describe("restores and branches through the real Claude Code engine", () => {
     const rightChain = await call<SessionView>("GET", `/v1/projects/${projectId}/branches/right/session`);
     expect(leftChain.history[0]).toMatchObject({ relation: "branched", parentSessionId: versions[1]?.aiSessionId });
     expect(leftChain.history.some((l) => rightChain.history.some((r) => r.sessionId === l.sessionId))).toBe(false);
+  }, 600_000);
+
+  it("under the economic policy too, whatever it chooses after a restore (resume or a handoff), the next update knows nothing after the restored version", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "restore-economic", prompt: "create notes/list.md with # List\ncreate notes/other.md with # Other" });
+    const projectId = created.project.id;
+    await call("PATCH", `/v1/projects/${projectId}`, { sessionPolicy: "economic" });
+    expect((await finished(projectId, created.job.id)).status).toBe("succeeded");
+    expect((await finished(projectId, (await update(projectId, "append to notes/list.md: - kept")).id)).status).toBe("succeeded");
+    expect((await finished(projectId, (await update(projectId, "append to notes/list.md: - dropped")).id)).status).toBe("succeeded");
+    const restore = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/versions/2/restore`);
+    expect((await finished(projectId, restore.job.id)).status).toBe("succeeded");
+    // "The most recent edit to notes/list.md" the next session knows of: v2's if it knows
+    // nothing after v2, v3's if the restored conversation (or a handoff) still told it of v3.
+    const next = await finished(projectId, (await update(projectId, "make the same edit you made to notes/list.md in notes/other.md")).id);
+    expect(next.status).toBe("succeeded");
+    expect(await (await workspace(projectId)).file("notes/other.md")).toBe("# Other\n- kept\n");
+    expect(await (await workspace(projectId)).file("notes/list.md")).toBe("# List\n- kept\n");
   }, 600_000);
 });
