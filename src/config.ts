@@ -52,6 +52,14 @@ export function retentionConfig(env: Env): RetentionConfig {
   };
 }
 
+/**
+ * How long a version is kept (ms): older ones are pruned unless pinned or a branch's head
+ * (src/branches/retention.ts). 0 keeps every version.
+ */
+export function versionRetention(env: Env): number {
+  return num(env.VERSION_RETENTION_DAYS, "VERSION_RETENTION_DAYS", 0) * 86_400_000;
+}
+
 export interface StreamConfig {
   maxDurationMs: number;
   maxPerUser: number;

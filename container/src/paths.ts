@@ -1,9 +1,10 @@
-// Where each workspace's state lives (the DO names workspaces by project id today). One
+// Where each workspace's state lives (the DO names workspaces by project id and branch). One
 // directory per workspace keeps projects isolated: its own workspace (the engine's cwd) and
 // its own CLAUDE_CONFIG_DIR, so the engine can never find one project's transcript from
 // another. The on-disk layout keeps the `projects/` name so transcripts, which record the
 // workspace's absolute path, stay valid across runner versions.
 import path from "node:path";
+import { WORKSPACE_ID_PATTERN } from "./protocol.ts";
 
 export interface ProjectPaths {
   root: string;
@@ -21,7 +22,7 @@ export interface ProjectPaths {
 
 export function projectPaths(dataDir: string, workspaceId: string): ProjectPaths {
   // Callers validate workspaceId against the protocol regex first; this is a second guard.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw new Error("invalid workspaceId");
+  if (!WORKSPACE_ID_PATTERN.test(workspaceId)) throw new Error("invalid workspaceId");
   const root = path.join(path.resolve(dataDir), "projects", workspaceId);
   const workspace = path.join(root, "workspace");
   const claudeConfig = path.join(root, "claude");

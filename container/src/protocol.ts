@@ -7,8 +7,12 @@ export const PROTOCOL_VERSION = 2;
 /** Marker the metadata prompt carries; the model simulator keys on it. */
 export const METADATA_MARKER = "SESSION_CHAIN_METADATA_REQUEST";
 
-/** A workspace: the engine's cwd plus its own config dir. Today the DO uses the project id. */
-export const WorkspaceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "workspaceId must match ^[A-Za-z0-9_-]{1,64}$");
+/**
+ * A workspace: the engine's cwd plus its own config dir. The DO uses the project id for the
+ * main branch and `<project id>-<branch>` for a branch (28 + 1 + 40 characters at most).
+ */
+export const WORKSPACE_ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+export const WorkspaceId = z.string().regex(WORKSPACE_ID_PATTERN, "workspaceId must match ^[A-Za-z0-9_-]{1,80}$");
 export type WorkspaceId = z.infer<typeof WorkspaceId>;
 
 /** Chosen by the caller (the DO: job id, step, attempt); also the run's directory name on disk. */
@@ -250,6 +254,7 @@ export const HttpErrorCode = z.enum([
   "blob_not_found",
   "session_not_found",
   "tree_mismatch",
+  "transcript_mismatch",
   "method_not_allowed",
   "payload_too_large",
   "internal",
@@ -295,3 +300,37 @@ export const SessionInfoResponse = z.object({
   transcriptBytes: z.number().int().nonnegative(),
 });
 export type SessionInfoResponse = z.infer<typeof SessionInfoResponse>;
+
+// ---------- Transcripts: deltas and forks ----------
+
+/**
+ * A transcript stored as a delta from its parent session's transcript (see
+ * transcript-delta.ts): a JSON header line, then one op per line of the child.
+ */
+export const TRANSCRIPT_DELTA_CONTENT_TYPE = "application/x-session-chain-delta";
+export const TRANSCRIPT_CONTENT_TYPE = "application/x-ndjson";
+/** Response header of a transcript export: the byte size of the whole transcript (a delta is smaller). */
+export const TRANSCRIPT_BYTES_HEADER = "x-transcript-bytes";
+
+export const TranscriptDeltaHeader = z.object({
+  format: z.literal("session-chain-transcript-delta"),
+  version: z.literal(1),
+  sessionId: SessionId,
+  parentSessionId: SessionId,
+  /** sha256 of the parent transcript the ops apply to: a wrong base is refused before anything is written. */
+  parentSha256: Sha256,
+  /** sha256 and byte length of the transcript the delta rebuilds. */
+  sha256: Sha256,
+  bytes: z.number().int().nonnegative(),
+  /** Applied to every parent line, in order, before the ops copy or patch it. */
+  substitutions: z.array(z.tuple([z.string().min(1), z.string()])).max(64),
+});
+export type TranscriptDeltaHeader = z.infer<typeof TranscriptDeltaHeader>;
+
+/** POST /v1/workspaces/:ws/sessions/:sid/fork → 201. */
+export const ForkSessionResponse = z.object({
+  sessionId: SessionId,
+  forkedFrom: SessionId,
+  transcriptBytes: z.number().int().nonnegative(),
+});
+export type ForkSessionResponse = z.infer<typeof ForkSessionResponse>;

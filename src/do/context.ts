@@ -9,6 +9,7 @@ import type { JobRecord, JobStore } from "./storage/jobs.ts";
 import type { MemoryStore } from "./storage/memory.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
 import type { RunStore } from "./storage/runs.ts";
+import type { VersionStore } from "./storage/versions.ts";
 import type { WorkspaceStore } from "./storage/workspace.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { PolicyStore } from "./storage/policy.ts";
@@ -16,7 +17,9 @@ import type { PolicyStore } from "./storage/policy.ts";
 /** Everything one job's pipeline works with; built by the DO for each alarm invocation. */
 export interface JobContext {
   projectId: string;
-  /** The runner workspace the project's runs use (today: the project id). */
+  /** The branch this object runs ("main" for the project itself). */
+  branch: string;
+  /** The runner workspace the branch's runs use (src/branches/names.ts). */
   workspaceId: string;
   job: JobRecord;
   config: ChainConfig;
@@ -29,6 +32,7 @@ export interface JobContext {
   memory: MemoryStore;
   runs: RunStore;
   workspace: WorkspaceStore;
+  versions: VersionStore;
   /** This invocation's time: it stops (persisted) when the budget is used up. */
   budget: Budget;
   /** The resume policy's state (storage/policy.ts) and vars. */

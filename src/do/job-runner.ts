@@ -10,6 +10,7 @@ import { ensureWorkspace, saveVersion, WorkspaceUnavailable } from "./rehydrate.
 import type { RunExtras } from "./call.ts";
 import { compactsAtJobEnd, effectiveMode, lastStepTtl, planAbandoned, planColumns, planSession, settlePolicy } from "./session-policy.ts";
 import { runStep } from "./step.ts";
+import { recordVersion } from "./version-record.ts";
 import type { StepOutcome } from "./step.ts";
 import type { SessionPolicy } from "../policy/types.ts";
 
@@ -47,6 +48,7 @@ export function finishJob(ctx: JobContext, status: "succeeded" | "failed", error
   const now = ctx.now();
   const totals = ctx.job.totals;
   ctx.jobs.finish(ctx.job.id, status, now, error);
+  recordVersion(ctx, status, error);
   ctx.outbox.push({
     op: "update_version",
     id: ctx.job.versionId,

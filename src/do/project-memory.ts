@@ -8,7 +8,7 @@ import type { JobContext } from "./context.ts";
 // changed since, and update the documentation instead of writing it again.
 
 /** Paths the step's run added, modified or removed; for a build without a baseline, every file. */
-function changedPaths(ctx: JobContext, result: ResultEvent): string[] | null {
+function changedPaths(ctx: JobContext, result: Pick<ResultEvent, "fingerprint">): string[] | null {
   const changes = result.fingerprint.changes;
   if (changes !== null) return [...new Set([...changes.added, ...changes.modified, ...changes.removed])].sort();
   return ctx.job.kind === "create" ? Object.keys(result.fingerprint.files).sort() : null;
@@ -19,7 +19,7 @@ function remember(ctx: JobContext, changed: string[] | null, outcome: "succeeded
   ctx.memory.recordUpdate({ versionNumber: job.versionNumber, kind: job.kind, prompt: job.prompt, changedPaths: changed, outcome, at: ctx.now() });
 }
 
-export function rememberUpdate(ctx: JobContext, result: ResultEvent): void {
+export function rememberUpdate(ctx: JobContext, result: Pick<ResultEvent, "fingerprint">): void {
   remember(ctx, changedPaths(ctx, result), "succeeded");
 }
 
@@ -43,7 +43,8 @@ export function metadataContext(ctx: JobContext): MetadataContext | null {
     memory.documentation !== null && memory.documentedVersion !== null && memory.documentedVersion <= version
       ? { documentation: memory.documentation, version: memory.documentedVersion }
       : null;
-  const paths = ctx.memory.changedPathsBetween(previous?.version ?? version - 1, version);
+  const after = previous?.version ?? version - 1;
+  const paths = ctx.memory.changedPathsBetween(after, version, ctx.versions.countBetween(after, version));
   if (paths === null || paths.length > MAX_CHANGED_PATHS) return null;
   if (previous !== null && previous.documentation.length > MAX_PREVIOUS_DOCUMENTATION_CHARS) return null;
   return { previousDocumentation: previous?.documentation ?? null, changedPaths: paths };

@@ -1,5 +1,7 @@
 import { EMPTY_TREE_HASH, RestoreError, restoreTree, saveTree } from "../artifacts/sync.ts";
 import type { SyncTarget } from "../artifacts/sync.ts";
+import { restoreTranscript as putBackTranscript, saveTranscript } from "../artifacts/transcripts.ts";
+import type { TranscriptTarget } from "../artifacts/transcripts.ts";
 import type { ResultEvent } from "../runner/protocol.ts";
 import { rethrowIfSuspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
@@ -26,8 +28,12 @@ export class ArtifactsUnavailable extends Error {
   }
 }
 
-function syncTarget(ctx: JobContext): SyncTarget {
+export function syncTarget(ctx: JobContext): SyncTarget {
   return { runner: ctx.runner, store: ctx.artifacts, workspaceId: ctx.workspaceId, onBlob: () => progressed(ctx) };
+}
+
+export function transcriptTarget(ctx: JobContext): TranscriptTarget {
+  return { runner: ctx.runner, store: ctx.artifacts, workspaceId: ctx.workspaceId, onTransfer: () => progressed(ctx) };
 }
 
 /** The tree the next run must start from: the chain's last good fingerprint (empty before the first version). */
@@ -68,30 +74,27 @@ export async function ensureWorkspace(ctx: JobContext): Promise<void> {
   }
 }
 
-/** True when the runner has (or now has again) the session's transcript. */
+/** True when the runner has (or now has again) the session's transcript (rebuilt from its deltas). */
 export async function restoreTranscript(ctx: JobContext, sessionId: string): Promise<boolean> {
   if (await ctx.runner.hasSession(ctx.workspaceId, sessionId)) return true;
-  const transcript = await ctx.artifacts.openTranscript(sessionId);
-  if (transcript === null) return false;
-  await ctx.runner.putTranscript(ctx.workspaceId, sessionId, transcript);
+  if (!(await putBackTranscript(transcriptTarget(ctx), sessionId))) return false;
   emit(ctx, "rehydrated", { what: "transcript", sessionId });
   return true;
 }
 
 /**
  * Before a step's result becomes the head: R2 gets the tree it left (only blobs R2 lacks)
- * and its session's transcript, streamed from the runner. So the chain never points at a
- * tree or session R2 could not give back.
+ * and its session's transcript (a delta from the session it resumed, when it can be),
+ * streamed from the runner. So the chain never points at a tree or session R2 could not
+ * give back.
  */
-export async function saveStep(ctx: JobContext, result: ResultEvent): Promise<void> {
+export async function saveStep(ctx: JobContext, result: ResultEvent, sessionIn: string | null): Promise<void> {
   const base = ctx.chain.get().fingerprint?.treeHash ?? null;
   try {
     await withRetries(ctx, async () => {
       const saved = await saveTree(syncTarget(ctx), result.fingerprint.treeHash, base);
-      const transcript = await ctx.runner.openTranscript(ctx.workspaceId, result.sessionId);
-      if (transcript === null) throw new Error(`the runner has no transcript for session ${result.sessionId}`);
-      await ctx.artifacts.putTranscript(result.sessionId, transcript);
-      if (saved.uploaded > 0) emit(ctx, "artifacts_saved", { treeHash: result.fingerprint.treeHash, blobs: saved.uploaded, bytes: saved.bytes });
+      const transcript = await saveTranscript(transcriptTarget(ctx), result.sessionId, sessionIn);
+      if (saved.uploaded > 0) emit(ctx, "artifacts_saved", { treeHash: result.fingerprint.treeHash, blobs: saved.uploaded, bytes: saved.bytes, transcript: transcript.format, transcriptBytes: transcript.stored });
     });
   } catch (err) {
     rethrowIfSuspended(err, ctx.budget);

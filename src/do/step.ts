@@ -68,7 +68,7 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
     if (outcome.ok) {
       try {
-        await saveStep(ctx, outcome.result);
+        await saveStep(ctx, outcome.result, sessionIn);
       } catch (err) {
         if (!(err instanceof ArtifactsUnavailable)) throw err;
         // The result cannot become the head without its tree and transcript in R2.

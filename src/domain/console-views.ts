@@ -2,7 +2,7 @@
 // projects, a project's operations and audit trail, and per-update metrics over time.
 // Plain JSON data; the routes' zod schemas describe the same shapes for OpenAPI.
 import type { PathOption } from "../policy/types.ts";
-import type { Operation } from "./views.ts";
+import type { ChainOperation } from "./views.ts";
 
 export interface ProjectSummary {
   id: string;
@@ -38,7 +38,9 @@ export interface ProjectPage {
 export interface OperationRecord {
   id: number;
   versionNumber: number;
-  operation: Operation;
+  /** The branch of the operation's version. */
+  branch: string;
+  operation: ChainOperation;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
   inputTokens: number;

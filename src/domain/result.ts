@@ -4,6 +4,10 @@ export type DomainError =
   | { kind: "not_found"; message: string }
   | { kind: "idempotency_conflict"; message: string }
   | { kind: "invalid"; message: string }
+  /** The request contradicts the resource's state (a failed version, a name in use). */
+  | { kind: "conflict"; message: string }
+  /** It existed and is gone for good (a version retention pruned). */
+  | { kind: "gone"; message: string }
   | { kind: "unavailable"; message: string };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: DomainError };

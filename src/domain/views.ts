@@ -2,8 +2,11 @@
 import type { CacheTtl, OptionPrediction, PathOption, SessionPolicy } from "../policy/types.ts";
 /** waiting_for_runner: next in its queue, waiting for a free runner slot (capacity). */
 export type JobStatus = "queued" | "waiting_for_runner" | "running" | "succeeded" | "failed";
-export type VersionKind = "create" | "update";
+/** restore: a version that is an earlier one again; branch: the first version of a branch. */
+export type VersionKind = "create" | "update" | "restore" | "branch";
 export type Operation = "build" | "update" | "metadata" | "compact";
+/** What made a link of the chain: a runner operation, or a fork by a restore or a new branch. */
+export type ChainOperation = Operation | "restore" | "branch";
 export type ResumeDecisionKind = "resume" | "fresh";
 
 export interface Usage {
@@ -18,13 +21,14 @@ export interface Usage {
 export interface JobView {
   id: string;
   projectId: string;
+  branch: string;
   versionId: string;
   versionNumber: number;
   kind: VersionKind;
   status: JobStatus;
   /** 1 = running or next to run; null once finished. */
   position: number | null;
-  step: Operation | null;
+  step: ChainOperation | null;
   resume: { decision: ResumeDecisionKind; reason: string } | null;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
@@ -39,6 +43,8 @@ export interface JobView {
 export interface ProjectView {
   id: string;
   name: string;
+  /** The branch this view is of ("main" for the project itself). */
+  branch: string;
   ownerUserId: string;
   resumeOverride: boolean | null;
   /** The project's own SESSION_POLICY; null follows the deployment's. */
@@ -51,13 +57,17 @@ export interface ChainLink {
   sessionId: string;
   parentSessionId: string | null;
   versionNumber: number;
-  operation: Operation;
-  relation: "new" | "resumed" | "forked";
+  operation: ChainOperation;
+  /** restored: the session of an earlier version, forked (a restore); branched: a branch's first session. */
+  relation: ChainRelation;
   at: string;
 }
 
+export type ChainRelation = "new" | "resumed" | "forked" | "restored" | "branched";
+
 export interface SessionView {
   projectId: string;
+  branch: string;
   headSessionId: string | null;
   headVersionNumber: number | null;
   createdAt: string | null;
@@ -99,6 +109,12 @@ export interface VersionPolicy {
 export interface VersionView {
   id: string;
   versionNumber: number;
+  branch: string;
+  /** A restore: the version it restored. */
+  restoredFrom: number | null;
+  pinned: boolean;
+  /** When retention pruned it (its files and session are gone); null while it is kept. */
+  prunedAt: string | null;
   kind: string;
   status: string;
   prompt: string;
@@ -121,6 +137,7 @@ export interface VersionView {
 
 export interface Accepted {
   project: ProjectView;
+  branch: string;
   job: JobView;
   version: { id: string; number: number };
   replayed: boolean;

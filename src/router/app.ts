@@ -10,11 +10,14 @@ import { events } from "./events.ts";
 import { legacy } from "./legacy.ts";
 import { metrics } from "./metrics.ts";
 import { metricsSeries } from "./metrics-series.ts";
+import { branches } from "./branches.ts";
 import { activity } from "./project-activity.ts";
 import { projectList } from "./project-list.ts";
 import { projects } from "./projects.ts";
 import { serverTiming } from "./server-timing.ts";
 import { validationHook } from "./validation.ts";
+import { versionFiles } from "./version-files.ts";
+import { versions } from "./versions.ts";
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -41,6 +44,9 @@ app.route("/v1/projects", projectList);
 app.route("/v1/projects", activity);
 app.route("/v1/projects", events);
 app.route("/v1/projects", projects);
+app.route("/v1/projects", branches);
+app.route("/v1/projects", versions);
+app.route("/v1/projects", versionFiles);
 app.route("/update-project", legacy);
 app.route("/", metrics);
 app.route("/__dev", devClock);

@@ -1,3 +1,4 @@
+import { branchObjectName } from "../branches/names.ts";
 import type { Result } from "../domain/result.ts";
 import { fromDomain } from "./errors.ts";
 
@@ -11,4 +12,9 @@ export function unwrap<T>(result: Result<T>): T {
 
 export function projectStub(env: Env, projectId: string): DurableObjectStub<import("../do/project-do.ts").ProjectDO> {
   return env.PROJECT.getByName(projectId);
+}
+
+/** The Durable Object of one branch of a project (main: the project's own). */
+export function branchStub(env: Env, projectId: string, branch: string): DurableObjectStub<import("../do/project-do.ts").ProjectDO> {
+  return env.PROJECT.getByName(branchObjectName(projectId, branch));
 }

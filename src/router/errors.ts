@@ -5,6 +5,8 @@ export type ErrorCode =
   | "unauthorized"
   | "not_found"
   | "idempotency_conflict"
+  | "conflict"
+  | "gone"
   | "payload_too_large"
   | "too_many_requests"
   | "unavailable"
@@ -13,7 +15,7 @@ export type ErrorCode =
 // An error meant for the client: its message is public. Anything else that reaches
 // app.onError becomes a generic 500 and its details go to the log only.
 export class HttpError extends Error {
-  readonly status: 400 | 401 | 404 | 409 | 413 | 429 | 500 | 503;
+  readonly status: 400 | 401 | 404 | 409 | 410 | 413 | 429 | 500 | 503;
   readonly code: ErrorCode;
   constructor(status: HttpError["status"], code: ErrorCode, message: string) {
     super(message);
@@ -36,6 +38,10 @@ export function fromDomain(error: DomainError): HttpError {
       return new HttpError(409, "idempotency_conflict", error.message);
     case "invalid":
       return new HttpError(400, "bad_request", error.message);
+    case "conflict":
+      return new HttpError(409, "conflict", error.message);
+    case "gone":
+      return new HttpError(410, "gone", error.message);
     case "unavailable":
       return new HttpError(503, "unavailable", error.message);
   }

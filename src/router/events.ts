@@ -1,14 +1,17 @@
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { streamConfig } from "../config.ts";
 import type { Result } from "../domain/result.ts";
+import type { ProjectDO } from "../do/project-do.ts";
 import type { JobEvent } from "../domain/views.ts";
 import { openStreamLease } from "../streams/lease.ts";
 import type { StreamLease } from "../streams/lease.ts";
 import { requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
-import { projectStub, unwrap } from "./context.ts";
+import { branchStub, projectStub, unwrap } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { BranchJobParams } from "./branch-schemas.ts";
 import { JobParams } from "./schemas.ts";
 import { invalidInput } from "./validation.ts";
 
@@ -43,11 +46,20 @@ async function lease(env: Env, userId: string): Promise<StreamLease> {
 events.get("/:id/jobs/:jobId/events", async (c) => {
   const params = JobParams.safeParse({ id: c.req.param("id"), jobId: c.req.param("jobId") });
   if (!params.success) throw invalidInput(params.error);
-  const { id, jobId } = params.data;
+  return jobStream(c, projectStub(c.env, params.data.id), params.data.jobId);
+});
+
+// A branch's jobs live in the branch's own object.
+events.get("/:id/branches/:branch/jobs/:jobId/events", async (c) => {
+  const params = BranchJobParams.safeParse({ id: c.req.param("id"), branch: c.req.param("branch"), jobId: c.req.param("jobId") });
+  if (!params.success) throw invalidInput(params.error);
+  return jobStream(c, branchStub(c.env, params.data.id, params.data.branch), params.data.jobId);
+});
+
+async function jobStream(c: Context<AppEnv>, stub: DurableObjectStub<ProjectDO>, jobId: string): Promise<Response> {
   const raw = c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? "0";
   if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, "bad_request", "Last-Event-ID must be a non-negative integer");
   const userId = c.get("userId");
-  const stub = projectStub(c.env, id);
   let after = Number(raw);
   let page: EventPage = unwrap<EventPage>(await stub.jobEvents(userId, jobId, after));
   if (page.done && page.events.length === 0) return c.body(null, 204);
@@ -80,4 +92,4 @@ events.get("/:id/jobs/:jobId/events", async (c) => {
       await held.release();
     }
   });
-});
+}

@@ -15,7 +15,8 @@ const ActivityQuery = z.object({
 const Operation = z.object({
   id: z.number(),
   versionNumber: z.number(),
-  operation: z.enum(["build", "update", "metadata", "compact"]),
+  branch: z.string(),
+  operation: z.enum(["build", "update", "metadata", "compact", "restore", "branch"]).openapi({ description: "restore and branch: a fork of an earlier version's session on the runner, without a model call." }),
   sessionIdIn: z.string().nullable(),
   sessionIdOut: z.string().nullable(),
   inputTokens: z.number(),

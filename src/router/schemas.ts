@@ -84,6 +84,12 @@ export const IdempotencyHeaders = z.object({
     .openapi({ param: { name: "idempotency-key", in: "header", description: "Same key → the same job (Idempotency-Key)." } }),
 });
 
+const VersionKindSchema = z.enum(["create", "update", "restore", "branch"]).openapi({
+  description: "restore: an earlier version's files and a fork of its session; branch: the first version of a branch (the same, from the version it branched from).",
+});
+const Step = z.enum(["build", "update", "metadata", "compact", "restore", "branch"]);
+const BranchName = z.string().openapi({ description: "The branch (main: the project itself)." });
+
 const Usage = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
@@ -97,14 +103,15 @@ export const Job = z
   .object({
     id: z.string(),
     projectId: z.string(),
+    branch: BranchName,
     versionId: z.string(),
     versionNumber: z.number(),
-    kind: z.enum(["create", "update"]),
+    kind: VersionKindSchema,
     status: z.enum(["queued", "waiting_for_runner", "running", "succeeded", "failed"]).openapi({
       description: "waiting_for_runner: next to run, waiting for a free runner (every slot is busy); it starts when one frees up.",
     }),
     position: z.number().nullable().openapi({ description: "1 = running or next to run; null once finished." }),
-    step: z.enum(["build", "update", "metadata", "compact"]).nullable(),
+    step: Step.nullable(),
     resume: z.object({ decision: z.enum(["resume", "fresh"]), reason: z.string() }).nullable(),
     sessionIdIn: z.string().nullable(),
     sessionIdOut: z.string().nullable(),
@@ -121,6 +128,7 @@ export const Project = z
   .object({
     id: z.string(),
     name: z.string(),
+    branch: BranchName,
     ownerUserId: z.string(),
     resumeOverride: z.boolean().nullable(),
     sessionPolicy: SessionPolicySetting.nullable().openapi({ description: "The project's own SESSION_POLICY; null follows the deployment's." }),
@@ -132,6 +140,7 @@ export const Project = z
 export const Session = z
   .object({
     projectId: z.string(),
+    branch: BranchName,
     headSessionId: z.string().nullable(),
     headVersionNumber: z.number().nullable(),
     createdAt: z.string().nullable(),
@@ -146,8 +155,10 @@ export const Session = z
         sessionId: z.string(),
         parentSessionId: z.string().nullable(),
         versionNumber: z.number(),
-        operation: z.enum(["build", "update", "metadata", "compact"]),
-        relation: z.enum(["new", "resumed", "forked"]),
+        operation: Step,
+        relation: z.enum(["new", "resumed", "forked", "restored", "branched"]).openapi({
+          description: "restored: a restore's fork of an earlier version's session; branched: a branch's first session, forked from the version it branched from.",
+        }),
         at: z.string(),
       }),
     ).openapi({ description: "One page of the chain's history, oldest first (the Durable Object keeps the newest SESSION_HISTORY_LIMIT links; Postgres keeps every operation)." }),
@@ -166,6 +177,7 @@ export const QueueStats = z.object({
 export const Accepted = z
   .object({
     project: Project,
+    branch: BranchName,
     job: Job,
     version: z.object({ id: z.string(), number: z.number() }),
     queue: z.object({ position: z.number().nullable() }),
@@ -195,8 +207,12 @@ const VersionPolicy = z.object({
 export const Version = z
   .object({
     id: z.string(),
-    versionNumber: z.number(),
+    versionNumber: z.number().openapi({ description: "Numbered per project, across its branches." }),
+    branch: BranchName,
     kind: z.string(),
+    restoredFrom: z.number().nullable().openapi({ description: "A restore: the version it restored." }),
+    pinned: z.boolean().openapi({ description: "Pinned versions are never pruned." }),
+    prunedAt: z.string().nullable().openapi({ description: "When retention pruned its files and session (a restore then answers 410)." }),
     status: z.string(),
     prompt: z.string(),
     jobId: z.string(),
@@ -224,4 +240,9 @@ export const errorResponses = {
   400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
   401: { description: "Missing, invalid or expired token", content: { "application/json": { schema: ErrorBody } } },
   404: { description: "No such project for this user", content: { "application/json": { schema: ErrorBody } } },
+} as const;
+
+export const stateResponses = {
+  409: { description: "The request contradicts the resource's state (a failed or unfinished version, a name in use)", content: { "application/json": { schema: ErrorBody } } },
+  410: { description: "The version was pruned by retention: its files and session are gone", content: { "application/json": { schema: ErrorBody } } },
 } as const;

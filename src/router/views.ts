@@ -4,7 +4,7 @@ import { encodeCursor } from "./pagination.ts";
 import type { Accepted, Session } from "./schemas.ts";
 
 export function acceptedJson(a: AcceptedView): z.infer<typeof Accepted> {
-  return { project: a.project, job: a.job, version: a.version, queue: { position: a.job.position } };
+  return { project: a.project, branch: a.branch, job: a.job, version: a.version, queue: { position: a.job.position } };
 }
 
 /** The chain as the API shows it: the history page's position becomes an opaque cursor. */

@@ -1,4 +1,4 @@
-import type { ErrorEvent, Fingerprint, FinalEvent, LoggedEvent, ResultEvent, RunRequestInput, RunStatus, TreeManifest } from "./protocol.ts";
+import type { ErrorEvent, Fingerprint, FinalEvent, ForkSessionResponse, LoggedEvent, ResultEvent, RunRequestInput, RunStatus, TreeManifest } from "./protocol.ts";
 
 /** A failure of one run, classified so the DO can decide: retry, fall back, or give up. */
 export type RunnerFailure = Omit<ErrorEvent, "type">;
@@ -9,6 +9,15 @@ export type RunOutcome = { ok: true; result: ResultEvent } | { ok: false; error:
 export interface SizedStream {
   body: ReadableStream<Uint8Array>;
   size: number;
+}
+
+/** How a transcript travels: whole, or as a delta from its parent's (docs/runner-protocol.md). */
+export type TranscriptFormat = "full" | "delta";
+
+/** A transcript export: the bytes sent, their format, and the size of the whole transcript. */
+export interface TranscriptExport extends SizedStream {
+  format: TranscriptFormat;
+  transcriptBytes: number;
 }
 
 /** How following a run's events ended. */
@@ -33,8 +42,12 @@ export interface RunnerClient {
   cancelRun(runId: string): Promise<void>;
 
   hasSession(workspaceId: string, sessionId: string): Promise<boolean>;
-  openTranscript(workspaceId: string, sessionId: string): Promise<SizedStream | null>;
-  putTranscript(workspaceId: string, sessionId: string, transcript: SizedStream): Promise<void>;
+  /** The transcript; as a delta from `base`'s when the runner has `base` and that is smaller. */
+  openTranscript(workspaceId: string, sessionId: string, base?: string | null): Promise<TranscriptExport | null>;
+  /** A delta's parent must be in the workspace already. */
+  putTranscript(workspaceId: string, sessionId: string, transcript: SizedStream, format?: TranscriptFormat): Promise<void>;
+  /** Copies the session under a new id (paths moved to this workspace); no model call. */
+  forkSession(workspaceId: string, sessionId: string): Promise<ForkSessionResponse>;
 
   workspace(workspaceId: string): Promise<Fingerprint>;
   tree(workspaceId: string): Promise<TreeManifest>;

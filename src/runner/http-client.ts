@@ -1,9 +1,12 @@
-import type { FollowEnd, RunnerClient, SizedStream } from "./client.ts";
+import type { FollowEnd, RunnerClient, SizedStream, TranscriptExport, TranscriptFormat } from "./client.ts";
 import { RunnerUnavailableError } from "./client.ts";
 import { ndjsonLines } from "./ndjson.ts";
 import type { ChunkReader } from "./ndjson.ts";
 import type { Fingerprint, LoggedEvent, RunRequestInput, RunStatus, TreeManifest } from "./protocol.ts";
-import { ErrorEnvelope, EVENTS_IDLE_MS, FinalEvent, LoggedEvent as LoggedEventSchema, MissingBlobsResponse, RunResponse, SessionInfoResponse, TreeManifest as TreeManifestSchema, WorkspaceResponse } from "./protocol.ts";
+import {
+  ErrorEnvelope, EVENTS_IDLE_MS, FinalEvent, ForkSessionResponse, LoggedEvent as LoggedEventSchema, MissingBlobsResponse, RunResponse, SessionInfoResponse,
+  TRANSCRIPT_BYTES_HEADER, TRANSCRIPT_CONTENT_TYPE, TRANSCRIPT_DELTA_CONTENT_TYPE, TreeManifest as TreeManifestSchema, WorkspaceResponse,
+} from "./protocol.ts";
 
 /** Anything that can carry a Request to the runner: global fetch, or a container stub. */
 export type Transport = (request: Request) => Promise<Response>;
@@ -115,16 +118,27 @@ export class HttpRunnerClient implements RunnerClient {
     return true;
   }
 
-  async openTranscript(workspaceId: string, sessionId: string): Promise<SizedStream | null> {
-    const res = await this.send("GET", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript`);
+  async openTranscript(workspaceId: string, sessionId: string, base: string | null = null): Promise<TranscriptExport | null> {
+    const query = base === null ? "" : `?base=${enc(base)}`;
+    const res = await this.send("GET", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript${query}`);
     if (res.status === 404) return null;
     await expectOk(res);
-    return sized(res);
+    const body = sized(res);
+    const format: TranscriptFormat = (res.headers.get("content-type") ?? "").startsWith(TRANSCRIPT_DELTA_CONTENT_TYPE) ? "delta" : "full";
+    const whole = Number(res.headers.get(TRANSCRIPT_BYTES_HEADER));
+    return { ...body, format, transcriptBytes: Number.isSafeInteger(whole) && whole >= 0 ? whole : body.size };
   }
 
-  async putTranscript(workspaceId: string, sessionId: string, transcript: SizedStream): Promise<void> {
-    const res = await this.send("PUT", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript`, { body: transcript.body, contentType: "application/x-ndjson", length: transcript.size });
+  async putTranscript(workspaceId: string, sessionId: string, transcript: SizedStream, format: TranscriptFormat = "full"): Promise<void> {
+    const contentType = format === "delta" ? TRANSCRIPT_DELTA_CONTENT_TYPE : TRANSCRIPT_CONTENT_TYPE;
+    const res = await this.send("PUT", `${ws(workspaceId)}/sessions/${enc(sessionId)}/transcript`, { body: transcript.body, contentType, length: transcript.size });
     await expectOk(res);
+  }
+
+  async forkSession(workspaceId: string, sessionId: string): Promise<ForkSessionResponse> {
+    const res = await this.send("POST", `${ws(workspaceId)}/sessions/${enc(sessionId)}/fork`);
+    await expectOk(res);
+    return ForkSessionResponse.parse(await res.json());
   }
 
   async workspace(workspaceId: string): Promise<Fingerprint> {

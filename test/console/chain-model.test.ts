@@ -6,7 +6,7 @@ import { chainRows } from "../../console/src/chain/rows.ts";
 let nextId = 1;
 function op(versionNumber: number, operation: OperationRecord["operation"], sessionIdIn: string | null, sessionIdOut: string): OperationRecord {
   return {
-    id: nextId++, versionNumber, operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
+    id: nextId++, versionNumber, branch: "main", operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
     cacheCreationInputTokens: 100, cacheReadInputTokens: 900, costUsd: 0.01, durationMs: 1000, numTurns: 1, toolCalls: 0, filesRead: 0,
     at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
   };
@@ -14,7 +14,7 @@ function op(versionNumber: number, operation: OperationRecord["operation"], sess
 
 function version(versionNumber: number, kind: string, status: string, resumeDecision: string | null, resumeReason: string | null): VersionView {
   return {
-    id: `ver_${versionNumber}`, versionNumber, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
+    id: `ver_${versionNumber}`, versionNumber, branch: "main", restoredFrom: null, pinned: false, prunedAt: null, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
     aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, recommendations: null, documentation: null, policy: null,
     usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 },
     errorCode: null, errorMessage: null, createdAt: "2027-01-15T08:00:00.000Z", completedAt: null,
@@ -59,6 +59,15 @@ describe("buildChain", () => {
     const rows = chainRows(graph);
     const lastRow = rows.at(-2);
     expect(lastRow?.type === "node" ? lastRow.connector : null).toEqual({ fromLane: 0, toLane: 1, kind: "forked" });
+  });
+
+  it("a restore's fork of an earlier version's session is a `restored` edge on its own lane, explained by the version", () => {
+    const restoredVersion = { ...version(6, "restore", "succeeded", "resume", "restored: version 1's files and a fork of its session"), restoredFrom: 1 };
+    const graph = buildChain({ operations: [...operations, op(6, "restore", "s2", "s9")], attempts: [], versions: [...versions, restoredVersion], headSessionId: "s9", live: null });
+    const last = graph.nodes.at(-1);
+    expect(last?.incoming).toMatchObject({ kind: "restored", from: graph.nodes[2]?.key }); // v1 compaction left s2
+    expect(last?.lane).toBe(1);
+    expect(last?.decision).toEqual({ kind: "resumed", title: "Restored", reason: "restored: version 1's files and a fork of its session" });
   });
 
   it("draws a continuous line: every node after the first has an incoming segment in its lane", () => {

@@ -85,6 +85,9 @@ export async function startFakeRunner(): Promise<FakeRunner> {
           overlaps: ws.overlaps,
           files: Object.fromEntries([...ws.files].map(([path, content]) => [path, content.toString("utf8")])),
           sessions: [...ws.sessions.keys()],
+          exports: ws.exports,
+          transcriptImports: ws.transcriptImports,
+          forks: ws.forks,
         });
       case "runs": {
         const list = [...runs.runs.entries()].filter(([, run]) => run.request.workspaceId === workspaceId);

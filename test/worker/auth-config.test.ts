@@ -107,15 +107,26 @@ describe("reading a project that was never created", () => {
       ["GET", `/v1/projects/${projectId}/jobs/${jobId}`],
       ["GET", `/v1/projects/${projectId}/jobs/${jobId}/events`],
       ["POST", `/v1/projects/${projectId}/session/reset`],
+      ["GET", `/v1/projects/${projectId}/branches`],
+      ["GET", `/v1/projects/${projectId}/branches/main`],
+      ["GET", `/v1/projects/${projectId}/branches/other`],
+      ["GET", `/v1/projects/${projectId}/branches/other/versions`],
+      ["GET", `/v1/projects/${projectId}/branches/other/jobs/${jobId}/events`],
+      ["POST", `/v1/projects/${projectId}/versions/1/restore`],
+      ["POST", `/v1/projects/${projectId}/versions/1/pin`],
     ] as const;
     for (const [method, path] of reads) expect((await api(method, path, { user })).status, path).toBe(404);
     expect((await api("PATCH", `/v1/projects/${projectId}`, { user, body: { resumeEnabled: false } })).status).toBe(404);
     expect((await api("POST", `/v1/projects/${projectId}/updates`, { user, body: { prompt: "x" } })).status).toBe(404);
+    expect((await api("POST", `/v1/projects/${projectId}/branches`, { user, body: { name: "other", fromVersion: 1 } })).status).toBe(404);
+    expect((await api("POST", `/v1/projects/${projectId}/branches/other/updates`, { user, body: { prompt: "x" } })).status).toBe(404);
 
-    const stub = env.PROJECT.getByName(projectId);
-    const tables = await runInDurableObject(stub, (_instance, state) =>
-      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray().map((r) => r.name).filter((n) => !n.startsWith("_cf_")));
-    expect(tables).toEqual([]);
-    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+    for (const name of [projectId, `${projectId}:other`]) {
+      const stub = env.PROJECT.getByName(name);
+      const tables = await runInDurableObject(stub, (_instance, state) =>
+        state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray().map((r) => r.name).filter((n) => !n.startsWith("_cf_")));
+      expect(tables).toEqual([]);
+      expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+    }
   });
 });

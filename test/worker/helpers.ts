@@ -126,3 +126,28 @@ export async function readyProject(user: string): Promise<{ projectId: string; h
 }
 
 export const newUser = (): string => `user-${crypto.randomUUID()}`;
+
+export interface SseEvent {
+  id: number;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads a job's event stream to its end (it ends once the job has finished). */
+export async function readEvents(user: string, path: string, lastEventId?: number): Promise<{ status: number; type: string | null; events: SseEvent[] }> {
+  const headers = new Headers({ authorization: `Bearer ${await token(user)}` });
+  if (lastEventId !== undefined) headers.set("last-event-id", String(lastEventId));
+  const res = await exports.default.fetch(new Request(`http://api.test${path}`, { headers }));
+  const text = await res.text(); // the stream ends once the job has finished
+  const events: SseEvent[] = [];
+  for (const block of text.split("\n\n")) {
+    const fields = new Map<string, string>();
+    for (const line of block.split("\n")) {
+      const at = line.indexOf(":");
+      if (at > 0) fields.set(line.slice(0, at), line.slice(at + 1).trim());
+    }
+    const id = fields.get("id");
+    if (id !== undefined) events.push({ id: Number(id), event: fields.get("event") ?? "", data: JSON.parse(fields.get("data") ?? "{}") as Record<string, unknown> });
+  }
+  return { status: res.status, type: res.headers.get("content-type"), events };
+}

@@ -6,6 +6,7 @@ import { JobStore } from "../../src/do/storage/jobs.ts";
 import { MemoryStore } from "../../src/do/storage/memory.ts";
 import { MetaStore } from "../../src/do/storage/meta.ts";
 import { OutboxStore } from "../../src/do/storage/outbox.ts";
+import { VersionStore } from "../../src/do/storage/versions.ts";
 import { newId } from "../../src/ids.ts";
 import type { FakeCall } from "./helpers.ts";
 import { calls, createProject, fake, newUser, postUpdate, projectStub, waitForJob } from "./helpers.ts";
@@ -78,6 +79,7 @@ describe("incremental metadata", () => {
       const versionId = newId("ver");
       const jobs = new JobStore(sql);
       jobs.insert({ id: jobId, versionId, versionNumber, kind: "update", prompt: "add a header", userId: user, idempotencyKey: null, promptHash: "unused" }, now);
+      new VersionStore(sql).insert({ number: versionNumber, id: versionId, kind: "update", restoredFrom: null }, now);
       new OutboxStore(sql).push({ op: "insert_version", id: versionId, projectId: created.projectId, versionNumber, kind: "update", prompt: "add a header", jobId });
       jobs.markRunning(jobId, now);
       jobs.recordStep(jobId, "update", built.sessionIdOut, zeroUsage());

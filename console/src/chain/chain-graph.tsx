@@ -80,6 +80,10 @@ function VersionRow({ row }: { row: Extract<Row, { type: "version" }> }): JSX.El
     <div class="version-body">
       <h3>
         v{group.versionNumber}{v !== null && <> · {v.kind} · <span class={`status status-${v.status}`}>{v.status}</span></>}
+        {v !== null && v.branch !== "main" && <> · branch {v.branch}</>}
+        {v !== null && v.restoredFrom !== null && <> · restored from v{v.restoredFrom}</>}
+        {v !== null && v.pinned && <> · pinned</>}
+        {v !== null && v.prunedAt !== null && <> · pruned</>}
       </h3>
       {v !== null && <p class="prompt" title={v.prompt}>“{v.prompt.length > 140 ? `${v.prompt.slice(0, 140)}…` : v.prompt}”</p>}
       {v !== null && (

@@ -66,6 +66,8 @@ export interface LiveStep {
 }
 
 const MAIN = new Set(["build", "update"]);
+/** Steps that fork an earlier version's session (a restore, a branch's first version), and their edges. */
+const FORKS: Record<string, EdgeKind> = { restore: "restored", branch: "branch" };
 
 function freshEdgeKind(reason: string | null): EdgeKind {
   if (reason === null) return "new";
@@ -97,7 +99,8 @@ export function buildChain(input: ChainInput): ChainGraph {
     let lane = 0;
     if (node.sessionIdIn !== null) {
       const parent = byOut.get(node.sessionIdIn) ?? null;
-      incoming = { from: parent?.key ?? null, kind: node.sessionIdOut === null || node.sessionIdOut === node.sessionIdIn ? "resumed" : "forked" };
+      const fork = FORKS[node.operation];
+      incoming = { from: parent?.key ?? null, kind: fork ?? (node.sessionIdOut === null || node.sessionIdOut === node.sessionIdIn ? "resumed" : "forked") };
       if (parent !== null) {
         lane = tips[parent.lane] === parent.key ? parent.lane : tips.length;
       }
@@ -115,6 +118,7 @@ export function buildChain(input: ChainInput): ChainGraph {
   const decisionFor = (versionNumber: number, operation: string): Decision => {
     const version = versions.get(versionNumber);
     if (MAIN.has(operation)) return explainDecision(version?.resumeDecision ?? null, version?.resumeReason ?? null);
+    if (FORKS[operation] !== undefined) return { kind: "resumed", title: operation === "restore" ? "Restored" : "Branched", reason: version?.resumeReason ?? "a fork of an earlier version's session" };
     return { kind: "resumed", title: "Resumed", reason: `continues the ${stepName(previousStep)} step's session` };
   };
 

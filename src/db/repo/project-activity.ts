@@ -18,7 +18,7 @@ export async function projectActivity(db: Db, userId: string, projectId: string,
   const v = projectVersions;
   const operations = await db
     .select({
-      id: m.id, versionNumber: v.versionNumber, operation: m.operation, sessionIdIn: m.sessionIdIn, sessionIdOut: m.sessionIdOut,
+      id: m.id, versionNumber: v.versionNumber, branch: v.branch, operation: m.operation, sessionIdIn: m.sessionIdIn, sessionIdOut: m.sessionIdOut,
       inputTokens: m.inputTokens, outputTokens: m.outputTokens, cacheCreationInputTokens: m.cacheCreationInputTokens,
       cacheReadInputTokens: m.cacheReadInputTokens, costUsd: m.costUsd, durationMs: m.durationMs, numTurns: m.numTurns,
       toolCalls: m.toolCalls, filesRead: m.filesRead, createdAt: m.createdAt,

@@ -19,12 +19,13 @@ export async function sessionBelongsToProject(db: Db, projectId: string, session
   return metric.length > 0;
 }
 
-/** Up to `limit` versions numbered above `afterVersion`, oldest first (keyset pagination). */
-export async function listVersions(db: Db, projectId: string, afterVersion: number, limit: number): Promise<ProjectVersion[]> {
+/** Up to `limit` versions numbered above `afterVersion`, oldest first (keyset pagination); one branch's or all. */
+export async function listVersions(db: Db, projectId: string, afterVersion: number, limit: number, branch: string | null = null): Promise<ProjectVersion[]> {
+  const ofBranch = branch === null ? undefined : eq(projectVersions.branch, branch);
   return db
     .select()
     .from(projectVersions)
-    .where(and(eq(projectVersions.projectId, projectId), gt(projectVersions.versionNumber, afterVersion)))
+    .where(and(eq(projectVersions.projectId, projectId), gt(projectVersions.versionNumber, afterVersion), ofBranch))
     .orderBy(asc(projectVersions.versionNumber))
     .limit(limit);
 }

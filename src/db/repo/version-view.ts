@@ -28,6 +28,10 @@ export function versionView(v: ProjectVersion): VersionView {
   return {
     id: v.id,
     versionNumber: v.versionNumber,
+    branch: v.branch,
+    restoredFrom: v.restoredFrom,
+    pinned: v.pinned,
+    prunedAt: iso(v.prunedAt),
     kind: v.kind,
     status: v.status,
     prompt: v.prompt,

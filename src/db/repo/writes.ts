@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { MissingRowError } from "../errors.ts";
 import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
@@ -27,6 +27,8 @@ export interface VersionPatch extends Partial<Usage> {
   errorCode?: string | null;
   errorMessage?: string | null;
   completedAt?: string | null;
+  pinned?: boolean;
+  prunedAt?: string | null;
 }
 
 export interface MetricRow extends Usage {
@@ -64,7 +66,9 @@ export interface DeadLetterRow {
 
 export type PgWrite =
   | { op: "upsert_project"; id: string; ownerUserId: string; name: string; resumeEnabled: boolean | null; sessionPolicy?: SessionPolicySetting | null }
-  | { op: "insert_version"; id: string; projectId: string; versionNumber: number; kind: VersionKind; prompt: string; jobId: string }
+  | { op: "insert_version"; id: string; projectId: string; versionNumber: number; kind: VersionKind; prompt: string; jobId: string; branch?: string; restoredFrom?: number | null }
+  /** A restore or a branch's first version documents what its source version documented. */
+  | { op: "copy_version_docs"; id: string; projectId: string; fromVersion: number }
   | { op: "update_version"; id: string; patch: VersionPatch }
   | { op: "insert_metric"; row: MetricRow; key: string }
   | { op: "insert_attempt"; row: AttemptRow; key: string }
@@ -92,11 +96,21 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
     case "insert_version":
       await db
         .insert(projectVersions)
-        .values({ id: write.id, projectId: write.projectId, versionNumber: write.versionNumber, kind: write.kind, prompt: write.prompt, jobId: write.jobId })
+        .values({
+          id: write.id, projectId: write.projectId, versionNumber: write.versionNumber, kind: write.kind, prompt: write.prompt, jobId: write.jobId,
+          branch: write.branch ?? "main", restoredFrom: write.restoredFrom ?? null,
+        })
         .onConflictDoNothing({ target: projectVersions.id });
       return;
+    case "copy_version_docs":
+      // One statement: no read of the documentation into the Durable Object.
+      await db.execute(sql`
+        UPDATE ${projectVersions} AS t SET documentation = s.documentation, recommendations = s.recommendations, updated_at = now()
+        FROM ${projectVersions} AS s
+        WHERE t.id = ${write.id} AND s.project_id = ${write.projectId} AND s.version_number = ${write.fromVersion}`);
+      return;
     case "update_version": {
-      const { aiSessionCreatedAt, aiSessionLastUsedAt, completedAt, documentation, recommendations, errorMessage, ...rest } = write.patch;
+      const { aiSessionCreatedAt, aiSessionLastUsedAt, completedAt, prunedAt, documentation, recommendations, errorMessage, ...rest } = write.patch;
       const set = {
         ...rest,
         ...(documentation !== undefined ? { documentation: noNulOrNull(documentation) } : {}),
@@ -105,6 +119,7 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
         ...(aiSessionCreatedAt !== undefined ? { aiSessionCreatedAt: date(aiSessionCreatedAt) } : {}),
         ...(aiSessionLastUsedAt !== undefined ? { aiSessionLastUsedAt: date(aiSessionLastUsedAt) } : {}),
         ...(completedAt !== undefined ? { completedAt: date(completedAt) } : {}),
+        ...(prunedAt !== undefined ? { prunedAt: date(prunedAt) } : {}),
       };
       const result = await db.update(projectVersions).set(set).where(eq(projectVersions.id, write.id));
       // No row: its insert was refused (dead-lettered). Retrying cannot help.

@@ -1,4 +1,4 @@
-import type { ChainLink, Operation, SessionView } from "../../domain/views.ts";
+import type { ChainLink, ChainOperation, ChainRelation, SessionView } from "../../domain/views.ts";
 import { isoOrNull } from "../../domain/views.ts";
 import type { Fingerprint } from "../../runner/protocol.ts";
 
@@ -48,8 +48,10 @@ export interface HeadUpdate {
   sessionId: string;
   parentSessionId: string | null;
   versionNumber: number;
-  operation: Operation;
+  operation: ChainOperation;
   fingerprint: Fingerprint | null;
+  /** A fork of an earlier version's session (a restore, a branch's first version). */
+  fork?: "restored" | "branched";
 }
 
 /** Thrown when a writer holds an outdated generation: someone else moved the head. */
@@ -93,7 +95,9 @@ export class ChainStore {
     const current = this.get();
     if (current.generation !== expectedGeneration) throw new StaleGenerationError(expectedGeneration, current.generation);
     const sameSession = current.headSessionId === update.sessionId;
-    const relation: ChainLink["relation"] = update.parentSessionId === null ? "new" : update.parentSessionId === update.sessionId ? "resumed" : "forked";
+    const relation: ChainRelation = update.fork ?? (update.parentSessionId === null ? "new" : update.parentSessionId === update.sessionId ? "resumed" : "forked");
+    // A new session, or one a restore chose, answers the resets its job saw.
+    const answersReset = relation === "new" || update.fork !== undefined;
     this.sql.exec(
       `UPDATE chain SET head_session_id = ?, head_version_number = ?,
          head_created_at = CASE WHEN ? THEN head_created_at ELSE ? END, head_last_used_at = ?,
@@ -102,7 +106,7 @@ export class ChainStore {
          reset_applied = CASE WHEN ? THEN MAX(reset_applied, reset_seen) ELSE reset_applied END
        WHERE id = 1`,
       update.sessionId, update.versionNumber, sameSession ? 1 : 0, now, now, sameSession ? 1 : 0, relation === "new" ? 0 : 1,
-      update.fingerprint === null ? null : JSON.stringify(update.fingerprint), relation === "new" ? 1 : 0,
+      update.fingerprint === null ? null : JSON.stringify(update.fingerprint), answersReset ? 1 : 0,
     );
     this.sql.exec(
       "INSERT INTO chain_history (session_id, parent_session_id, version_number, operation, relation, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -140,7 +144,7 @@ export class ChainStore {
     return this.sql.exec("SELECT 1 FROM chain_history WHERE session_id = ? LIMIT 1", sessionId).toArray().length > 0;
   }
 
-  view(projectId: string, now: number, page: HistoryPage): SessionView {
+  view(projectId: string, branch: string, now: number, page: HistoryPage): SessionView {
     const state = this.get();
     const rows = this.sql
       .exec<HistoryRow>("SELECT * FROM chain_history WHERE seq > ? ORDER BY seq LIMIT ?", page.after ?? 0, page.limit + 1)
@@ -152,12 +156,13 @@ export class ChainStore {
         sessionId: row.session_id,
         parentSessionId: row.parent_session_id,
         versionNumber: row.version_number,
-        operation: row.operation as Operation,
-        relation: row.relation as ChainLink["relation"],
+        operation: row.operation as ChainOperation,
+        relation: row.relation as ChainRelation,
         at: new Date(row.at).toISOString(),
       }));
     return {
       projectId,
+      branch,
       headSessionId: state.headSessionId,
       headVersionNumber: state.headVersionNumber,
       createdAt: isoOrNull(state.headCreatedAt),

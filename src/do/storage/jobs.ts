@@ -1,4 +1,4 @@
-import type { JobStatus, JobView, Operation, ResumeDecisionKind, Usage, VersionKind } from "../../domain/views.ts";
+import type { ChainOperation, JobStatus, JobView, ResumeDecisionKind, Usage, VersionKind } from "../../domain/views.ts";
 import { isoOrNull, zeroUsage } from "../../domain/views.ts";
 
 interface JobRow extends Record<string, SqlStorageValue> {
@@ -32,6 +32,15 @@ interface JobRow extends Record<string, SqlStorageValue> {
   context_tokens: number | null;
   runner_slot: string | null;
   waiting_since: number | null;
+  source: string | null;
+}
+
+/** What a restore or a branch's first version starts from: an earlier version's tree and session. */
+export interface ForkSource {
+  versionNumber: number;
+  branch: string;
+  treeHash: string;
+  sessionId: string;
 }
 
 /** How a job stands across alarm invocations (see src/do/interruptions.ts). */
@@ -54,16 +63,18 @@ export interface JobRecord {
   status: JobStatus;
   idempotencyKey: string | null;
   promptHash: string;
-  doneSteps: Operation[];
+  doneSteps: ChainOperation[];
   totals: Usage;
   warnings: string[];
   /** The runner slot the job was given; it keeps it for its whole life (a run may be live there). */
   runnerSlot: string | null;
   /** Context size after the job's last recorded step (the compaction policy's input). */
   contextTokens: number | null;
+  /** restore and branch jobs: the version they start from. */
+  source: ForkSource | null;
 }
 
-export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash">;
+export type NewJob = Pick<JobRecord, "id" | "versionId" | "versionNumber" | "kind" | "prompt" | "userId" | "idempotencyKey" | "promptHash"> & { source?: ForkSource | null };
 
 /** Jobs not finished yet, in the order they run. */
 const OPEN = "('queued','waiting_for_runner','running')";
@@ -79,10 +90,10 @@ export class JobStore {
 
   insert(job: NewJob, now: number): void {
     this.sql.exec(
-      `INSERT INTO jobs (id, version_id, version_number, kind, prompt, user_id, status, idempotency_key, prompt_hash, totals, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO jobs (id, version_id, version_number, kind, prompt, user_id, status, idempotency_key, prompt_hash, totals, created_at, source)
+       VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
       job.id, job.versionId, job.versionNumber, job.kind, job.prompt, job.userId,
-      job.idempotencyKey, job.promptHash, JSON.stringify(zeroUsage()), now,
+      job.idempotencyKey, job.promptHash, JSON.stringify(zeroUsage()), now, job.source === undefined || job.source === null ? null : JSON.stringify(job.source),
     );
   }
 
@@ -92,6 +103,11 @@ export class JobStore {
 
   byId(id: string): JobRecord | null {
     const row = this.row("id = ?", id);
+    return row ? record(row) : null;
+  }
+
+  byVersionNumber(versionNumber: number): JobRecord | null {
+    const row = this.row("version_number = ?", versionNumber);
     return row ? record(row) : null;
   }
 
@@ -111,9 +127,17 @@ export class JobStore {
     return this.row("status = 'waiting_for_runner'") !== undefined;
   }
 
-  view(id: string, projectId: string): JobView | null {
+  view(id: string, projectId: string, branch: string): JobView | null {
     const row = this.row("id = ?", id);
-    return row ? this.toView(row, projectId) : null;
+    return row ? this.toView(row, projectId, branch) : null;
+  }
+
+  /** Versions open restore or branch jobs start from: retention must keep them. */
+  openSources(): ForkSource[] {
+    return this.sql
+      .exec<{ source: string }>(`SELECT source FROM jobs WHERE status IN ${OPEN} AND source IS NOT NULL`)
+      .toArray()
+      .map((row) => JSON.parse(row.source) as ForkSource);
   }
 
   counts(): { queued: number; waitingForRunner: number; running: number } {
@@ -151,7 +175,7 @@ export class JobStore {
     return this.sql.exec("DELETE FROM jobs WHERE finished_at < ?", before).rowsWritten;
   }
 
-  setStep(id: string, step: Operation | null): void {
+  setStep(id: string, step: ChainOperation | null): void {
     this.sql.exec("UPDATE jobs SET step = ? WHERE id = ?", step, id);
   }
 
@@ -159,10 +183,10 @@ export class JobStore {
     this.sql.exec("UPDATE jobs SET resume_decision = ?, resume_reason = ?, session_in = ? WHERE id = ?", decision, reason, sessionIn, id);
   }
 
-  recordStep(id: string, step: Operation, sessionOut: string | null, totals: Usage): void {
+  recordStep(id: string, step: ChainOperation, sessionOut: string | null, totals: Usage): void {
     const row = this.row("id = ?", id);
     if (!row) return;
-    const done = JSON.parse(row.done_steps) as Operation[];
+    const done = JSON.parse(row.done_steps) as ChainOperation[];
     if (!done.includes(step)) done.push(step);
     this.sql.exec(
       "UPDATE jobs SET done_steps = ?, session_out = COALESCE(?, session_out), totals = ? WHERE id = ?",
@@ -221,17 +245,18 @@ export class JobStore {
     return ahead.n + 1;
   }
 
-  private toView(row: JobRow, projectId: string): JobView {
+  private toView(row: JobRow, projectId: string, branch: string): JobView {
     const rec = record(row);
     return {
       id: row.id,
       projectId,
+      branch,
       versionId: row.version_id,
       versionNumber: row.version_number,
       kind: rec.kind,
       status: rec.status,
       position: this.position(row),
-      step: (row.step as Operation | null) ?? null,
+      step: (row.step as ChainOperation | null) ?? null,
       resume: row.resume_decision === null ? null : { decision: row.resume_decision as ResumeDecisionKind, reason: row.resume_reason ?? "" },
       sessionIdIn: row.session_in,
       sessionIdOut: row.session_out,
@@ -257,10 +282,11 @@ function record(row: JobRow): JobRecord {
     status: row.status as JobStatus,
     idempotencyKey: row.idempotency_key,
     promptHash: row.prompt_hash,
-    doneSteps: JSON.parse(row.done_steps) as Operation[],
+    doneSteps: JSON.parse(row.done_steps) as ChainOperation[],
     totals: JSON.parse(row.totals) as Usage,
     warnings: JSON.parse(row.warnings) as string[],
     runnerSlot: row.runner_slot,
     contextTokens: row.context_tokens,
+    source: row.source === null ? null : (JSON.parse(row.source) as ForkSource),
   };
 }

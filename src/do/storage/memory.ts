@@ -1,3 +1,4 @@
+import type { VersionKind } from "../../domain/views.ts";
 import type { Metadata } from "../../runner/protocol.ts";
 
 /** Updates kept in the log; older ones are dropped (a gap makes the next documentation start over). */
@@ -9,7 +10,7 @@ export type UpdateOutcome = "succeeded" | "failed";
 
 export interface RememberedUpdate {
   versionNumber: number;
-  kind: "create" | "update";
+  kind: VersionKind;
   /** The user's prompt, truncated to MAX_REMEMBERED_PROMPT_CHARS. */
   prompt: string;
   /** Workspace paths the version added, modified or removed; null when unknown. */
@@ -45,7 +46,7 @@ interface UpdateRow extends Record<string, SqlStorageValue> {
 function toUpdate(row: UpdateRow): RememberedUpdate {
   return {
     versionNumber: row.version_number,
-    kind: row.kind === "create" ? "create" : "update",
+    kind: row.kind === "create" || row.kind === "restore" || row.kind === "branch" ? row.kind : "update",
     prompt: row.prompt,
     changedPaths: row.changed_paths === null ? null : (JSON.parse(row.changed_paths) as string[]),
     outcome: row.outcome === "failed" ? "failed" : "succeeded",
@@ -93,6 +94,19 @@ export class MemoryStore {
     );
   }
 
+  /**
+   * A restore of `versionNumber`: what came after it is not the project's story any more.
+   * Its log entries go (a handoff must not tell a new session about them) and so does
+   * documentation written after it (the next metadata step writes it again).
+   */
+  forgetAfter(versionNumber: number): void {
+    this.sql.exec("DELETE FROM memory_updates WHERE version_number > ?", versionNumber);
+    this.sql.exec(
+      "UPDATE project_memory SET documentation = NULL, recommendations = '[]', documented_version = NULL, documented_at = NULL WHERE documented_version > ?",
+      versionNumber,
+    );
+  }
+
   /** The most recent updates, oldest first. */
   recentUpdates(limit = MAX_REMEMBERED_UPDATES): RememberedUpdate[] {
     return this.sql
@@ -104,13 +118,15 @@ export class MemoryStore {
   /**
    * Every path changed by the versions after `afterVersion` up to and including `upTo`,
    * sorted; null when one of those versions is not in the log or its changes are unknown.
+   * `expected`: how many of them are this branch's (version numbers are per project, so
+   * another branch's versions leave gaps).
    */
-  changedPathsBetween(afterVersion: number, upTo: number): string[] | null {
+  changedPathsBetween(afterVersion: number, upTo: number, expected = Math.max(0, upTo - afterVersion)): string[] | null {
     const rows = this.sql
       .exec<UpdateRow>("SELECT * FROM memory_updates WHERE version_number > ? AND version_number <= ? ORDER BY version_number", afterVersion, upTo)
       .toArray()
       .map(toUpdate);
-    if (rows.length !== Math.max(0, upTo - afterVersion)) return null;
+    if (rows.length !== expected) return null;
     const paths = new Set<string>();
     for (const row of rows) {
       if (row.changedPaths === null) return null;

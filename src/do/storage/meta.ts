@@ -10,9 +10,20 @@ interface MetaRow extends Record<string, SqlStorageValue> {
   session_policy: string | null;
   created_at: number;
   next_version: number;
+  branch: string;
+  branched_from: number | null;
+  retention_ran_at: number | null;
 }
 
-// The project's identity inside its DO: who owns it, and the next version number.
+/** Which branch an object is: main (the project itself) or another, made from a version. */
+export interface BranchIdentity {
+  branch: string;
+  /** The version a branch's first version forked; null for main. */
+  branchedFrom: number | null;
+}
+
+// The project's identity inside its DO: who owns it, which branch this object is, and (in
+// main) the next version number of the whole project.
 export class MetaStore {
   private readonly sql: SqlStorage;
   constructor(sql: SqlStorage) {
@@ -25,6 +36,7 @@ export class MetaStore {
     return {
       id: row.project_id,
       name: row.name,
+      branch: row.branch,
       ownerUserId: row.owner_user_id,
       resumeOverride: row.resume_override === null ? null : row.resume_override === 1,
       sessionPolicy: SESSION_POLICIES.find((p) => p === row.session_policy) ?? null,
@@ -33,11 +45,25 @@ export class MetaStore {
     };
   }
 
-  create(projectId: string, ownerUserId: string, name: string, now: number): void {
+  create(projectId: string, ownerUserId: string, name: string, now: number, identity: BranchIdentity = { branch: "main", branchedFrom: null }): void {
     this.sql.exec(
-      "INSERT INTO meta (id, project_id, owner_user_id, name, resume_override, created_at, next_version) VALUES (1, ?, ?, ?, NULL, ?, 1)",
-      projectId, ownerUserId, name, now,
+      "INSERT INTO meta (id, project_id, owner_user_id, name, resume_override, created_at, next_version, branch, branched_from) VALUES (1, ?, ?, ?, NULL, ?, 1, ?, ?)",
+      projectId, ownerUserId, name, now, identity.branch, identity.branchedFrom,
     );
+  }
+
+  identity(): BranchIdentity | null {
+    const row = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0];
+    return row === undefined ? null : { branch: row.branch, branchedFrom: row.branched_from };
+  }
+
+  /** When retention last ran for the whole project (main only). */
+  retentionRanAt(): number | null {
+    return this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0]?.retention_ran_at ?? null;
+  }
+
+  setRetentionRanAt(now: number): void {
+    this.sql.exec("UPDATE meta SET retention_ran_at = ? WHERE id = 1", now);
   }
 
   /** Reserves the next version number; the DO runs one RPC's synchronous code at a time. */

@@ -78,6 +78,27 @@ const MIGRATIONS: readonly string[] = [
      job_id TEXT PRIMARY KEY, plan TEXT NOT NULL, facts TEXT NOT NULL, cache_ttl TEXT,
      steps TEXT NOT NULL DEFAULT '{}', fell_back INTEGER NOT NULL DEFAULT 0);
    ALTER TABLE meta ADD COLUMN session_policy TEXT;`,
+  // Restores and branches. One object per branch: meta says which (main: the project
+  // itself). Every object keeps its versions (what a restore, a pin, retention and the file
+  // routes need; kept after the job rows are pruned). Main also numbers the versions of
+  // every branch (per project) and keeps the branch registry. A restore or branch job
+  // carries its source version in jobs.source.
+  `ALTER TABLE meta ADD COLUMN branch TEXT NOT NULL DEFAULT 'main';
+   ALTER TABLE meta ADD COLUMN branched_from INTEGER;
+   ALTER TABLE meta ADD COLUMN retention_ran_at INTEGER;
+   ALTER TABLE jobs ADD COLUMN source TEXT;
+   CREATE TABLE versions (
+     number INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+     tree_hash TEXT, session_id TEXT, restored_from INTEGER, pinned INTEGER NOT NULL DEFAULT 0,
+     pruned_at INTEGER, error_code TEXT, error_message TEXT, created_at INTEGER NOT NULL, finished_at INTEGER);
+   INSERT INTO versions (number, id, kind, status, session_id, error_code, error_message, created_at, finished_at)
+     SELECT version_number, version_id, kind,
+       CASE WHEN status IN ('succeeded', 'failed') THEN status ELSE 'queued' END,
+       session_out, error_code, error_message, created_at, finished_at FROM jobs;
+   CREATE TABLE branches (
+     name TEXT PRIMARY KEY, from_version INTEGER NOT NULL, first_version INTEGER NOT NULL,
+     created_by TEXT NOT NULL, created_at INTEGER NOT NULL, ready INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE version_branches (number INTEGER PRIMARY KEY, branch TEXT NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -127,7 +127,8 @@ export class FakeRuns {
       ws.files.set(path, Buffer.from(request.prompt));
       send({ type: "tool_use", name: "Write", target: path });
     }
-    const turn = JSON.stringify({ type: "user", sessionId, operation: request.operation, prompt: request.prompt });
+    // About a kilobyte per turn, as a real turn's lines are several: deltas pay off from the second step.
+    const turn = JSON.stringify({ type: "user", sessionId, operation: request.operation, prompt: request.prompt, content: `${request.runId} `.repeat(40) });
     ws.sessions.set(sessionId, [...history.map((line) => JSON.stringify({ ...(JSON.parse(line) as object), sessionId })), turn]);
     send({ type: "assistant_text", text: `done: ${request.operation}` });
     // Usage shaped like the real thing: a resumed run reads its history from cache.

@@ -77,6 +77,10 @@ export interface WorkspaceState {
   botchImports: number;
   /** Tree imports asked for. */
   imports: number;
+  /** Transcript exports (GET …/transcript), imports (PUT) and forks, in order. */
+  exports: { sessionId: string; base: string | null; format: "full" | "delta"; bytes: number }[];
+  transcriptImports: string[];
+  forks: { from: string; to: string }[];
   busy: string | null;
   overlaps: number;
   calls: Call[];
@@ -97,6 +101,9 @@ export function newWorkspace(): WorkspaceState {
     refuseImports: { count: 0, status: 500 },
     botchImports: 0,
     imports: 0,
+    exports: [],
+    transcriptImports: [],
+    forks: [],
     busy: null,
     overlaps: 0,
     calls: [],

@@ -1,10 +1,12 @@
 // The fake runner's workspace endpoints: fingerprint, tree (manifest), blobs by sha256,
 // tree import, transcripts. Same rules as the real runner: uploaded blobs are checked
 // against their name, an import must hash to its manifest's tree hash.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toFingerprint, treeHash } from "../../../container/src/fingerprint.ts";
-import { MissingBlobsRequest, TreeManifest } from "../../../container/src/protocol.ts";
+import { MissingBlobsRequest, TRANSCRIPT_BYTES_HEADER, TRANSCRIPT_DELTA_CONTENT_TYPE, TreeManifest } from "../../../container/src/protocol.ts";
+import { applyDelta, computeDelta, DeltaError, readDeltaHeader } from "../../../container/src/transcript-delta.ts";
+import { forkTranscript } from "../../../container/src/transcript-fork.ts";
 import { body, bytes, errorBody, json } from "./http.ts";
 import type { WorkspaceState } from "./state.ts";
 import { hashes, manifestOf } from "./state.ts";
@@ -74,27 +76,55 @@ async function importTree(ws: WorkspaceState, req: IncomingMessage, res: ServerR
   return json(res, 200, { fingerprint: toFingerprint(ws.previous, previous) });
 }
 
+const textOf = (lines: readonly string[]): string => `${lines.join("\n")}\n`;
+
 async function sessionRoute(ws: WorkspaceState, sessionId: string, sub: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const transcript = ws.sessions.get(sessionId);
   if (sub === undefined && req.method === "GET") {
-    return transcript === undefined ? json(res, 404, errorBody("session_not_found", "no transcript")) : json(res, 200, { sessionId, transcriptBytes: Buffer.byteLength(`${transcript.join("\n")}\n`) });
+    return transcript === undefined ? json(res, 404, errorBody("session_not_found", "no transcript")) : json(res, 200, { sessionId, transcriptBytes: Buffer.byteLength(textOf(transcript)) });
   }
   if (sub === "transcript" && req.method === "GET") {
     if (transcript === undefined) return json(res, 404, errorBody("session_not_found", "no transcript"));
-    const text = Buffer.from(`${transcript.join("\n")}\n`);
-    res.writeHead(200, { "content-type": "application/x-ndjson", "content-length": text.length });
-    return void res.end(text);
+    const text = textOf(transcript);
+    const base = new URL(req.url ?? "/", "http://fake").searchParams.get("base");
+    const parent = base === null ? undefined : ws.sessions.get(base);
+    const delta = parent === undefined || base === null ? null : computeDelta({ sessionId: base, text: textOf(parent) }, { sessionId, text });
+    const bytes = Buffer.from(delta ?? text);
+    ws.exports.push({ sessionId, base, format: delta === null ? "full" : "delta", bytes: bytes.length });
+    res.writeHead(200, { "content-type": delta === null ? "application/x-ndjson" : TRANSCRIPT_DELTA_CONTENT_TYPE, "content-length": bytes.length, [TRANSCRIPT_BYTES_HEADER]: Buffer.byteLength(text) });
+    return void res.end(bytes);
   }
   if (sub === "transcript" && req.method === "PUT") {
     if (ws.busy !== null) return json(res, 409, errorBody("busy", "run in progress"));
-    const lines = (await body(req)).split("\n").filter((l) => l.trim() !== "");
+    let text = await body(req);
+    if ((req.headers["content-type"] ?? "").startsWith(TRANSCRIPT_DELTA_CONTENT_TYPE)) {
+      const parent = ws.sessions.get(readDeltaHeader(text).parentSessionId);
+      if (parent === undefined) return json(res, 404, errorBody("session_not_found", "the delta's parent is not in this workspace"));
+      try {
+        text = applyDelta(textOf(parent), text).text;
+      } catch (err) {
+        if (err instanceof DeltaError) return json(res, 422, errorBody("transcript_mismatch", err.message));
+        throw err;
+      }
+    }
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
     for (const line of lines) {
       const value = JSON.parse(line) as { sessionId?: string };
       if (value.sessionId !== sessionId) return json(res, 400, errorBody("bad_request", "transcript names another session"));
     }
     ws.sessions.set(sessionId, lines);
+    ws.transcriptImports.push(sessionId);
     res.writeHead(204);
     return void res.end();
+  }
+  if (sub === "fork" && req.method === "POST") {
+    if (ws.busy !== null) return json(res, 409, errorBody("busy", "run in progress"));
+    if (transcript === undefined) return json(res, 404, errorBody("session_not_found", "no transcript"));
+    const forkedId = randomUUID();
+    const forked = forkTranscript(textOf(transcript), sessionId, forkedId, "/fake/workspace").split("\n").filter((l) => l.trim() !== "");
+    ws.sessions.set(forkedId, forked);
+    ws.forks.push({ from: sessionId, to: forkedId });
+    return json(res, 201, { sessionId: forkedId, forkedFrom: sessionId, transcriptBytes: Buffer.byteLength(textOf(forked)) });
   }
   return json(res, 404, errorBody("not_found", "no such route"));
 }
