@@ -2,13 +2,13 @@
 // wrangler dev, the ProjectDOs (one per branch), Postgres, R2, the runner and the model
 // simulator. A restore brings back a version's files and conversation together; branches
 // keep workspaces and sessions of their own.
-import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TreeManifest } from "../../container/src/protocol.ts";
 import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
 import { startStack } from "../../scripts/stack.ts";
 import type { Stack } from "../../scripts/stack.ts";
 import type { JobView, SessionView, VersionView } from "../../src/domain/views.ts";
+import { apiCall, jobFinished, signBearer } from "../support/stack-api.ts";
 
 let stack: Stack;
 let bearer: string;
@@ -17,34 +17,21 @@ beforeAll(async () => {
   // The mechanics run under SESSION_POLICY=always (resume whenever allowed), as the other
   // end-to-end tests do: the economic policy may start a handoff instead, which is its own test.
   stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: "never", SESSION_POLICY: "always" } });
-  bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("branches-e2e").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
+  bearer = await signBearer(stack, "branches-e2e");
 }, 180_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
+function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return apiCall<T>(stack, bearer, method, path, body);
 }
 
 /** Waits for a job of `branch` (main: the project's own routes). */
-async function finished(projectId: string, jobId: string, branch = "main"): Promise<JobView> {
+function finished(projectId: string, jobId: string, branch = "main"): Promise<JobView> {
   const base = branch === "main" ? `/v1/projects/${projectId}` : `/v1/projects/${projectId}/branches/${branch}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const job = await call<JobView>("GET", `${base}/jobs/${jobId}`);
-    if (job.status === "succeeded" || job.status === "failed") return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return jobFinished(() => call<JobView>("GET", `${base}/jobs/${jobId}`), 180_000);
 }
 
 async function update(projectId: string, prompt: string, branch = "main"): Promise<JobView> {

@@ -18,6 +18,7 @@ import { signinLink } from "../../scripts/signin-link.ts";
 import { startStack } from "../../scripts/stack.ts";
 import type { Stack } from "../../scripts/stack.ts";
 import type { VersionView } from "../../src/domain/views.ts";
+import { signBearer } from "../support/stack-api.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = join(import.meta.dirname, "../../test-output/console");
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 async function userToken(userId: string): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(userId).setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
+  return signBearer(stack, userId);
 }
 
 /** A fresh tab (its own sessionStorage: nobody is signed in) that fails the test on page errors. */

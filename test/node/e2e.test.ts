@@ -1,12 +1,12 @@
 // End to end through the real Claude Code engine: the Worker under wrangler dev, the
 // ProjectDO, Postgres, R2 (Miniflare), the runner process and the model simulator.
-import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TreeManifest } from "../../container/src/protocol.ts";
 import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
 import { startStack } from "../../scripts/stack.ts";
 import type { Stack } from "../../scripts/stack.ts";
 import type { JobView, SessionView, VersionView } from "../../src/domain/views.ts";
+import { apiCall, jobFinished, signBearer } from "../support/stack-api.ts";
 
 let stack: Stack;
 let bearer: string;
@@ -19,32 +19,19 @@ let bearer: string;
 function useStack(vars: Record<string, string>): void {
   beforeAll(async () => {
     stack = await startStack({ latencyScale: 0, database: "postgres", vars });
-    bearer = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("e2e-user").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(stack.authSecret));
+    bearer = await signBearer(stack, "e2e-user");
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();
   });
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
+function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return apiCall<T>(stack, bearer, method, path, body);
 }
 
-async function finished(projectId: string, jobId: string): Promise<JobView> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const job = await call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
-    if (job.status === "succeeded" || job.status === "failed") return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function finished(projectId: string, jobId: string): Promise<JobView> {
+  return jobFinished(() => call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`), 120_000);
 }
 
 async function simRequests(): Promise<RequestLogEntry[]> {

@@ -6,13 +6,13 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_METRICS_TOKEN } from "../../scripts/dev-secrets.ts";
 import { startStack } from "../../scripts/stack.ts";
 import type { Stack } from "../../scripts/stack.ts";
 import type { JobView, VersionView } from "../../src/domain/views.ts";
 import type { MetricsReport } from "../../src/metrics/types.ts";
+import { apiCall, jobFinished, signBearer } from "../support/stack-api.ts";
 
 const SECRET = `E2E-OUTSIDE-SECRET-${randomUUID()}`;
 
@@ -25,12 +25,7 @@ beforeAll(async () => {
   await writeFile(path.join(outside, "secret.txt"), `${SECRET}\n`);
   await mkdir(path.join(outside, "dir"));
   stack = await startStack({ latencyScale: 0, database: "postgres", vars: { COMPACTION_POLICY: "never" } });
-  bearer = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(`security-${randomUUID()}`)
-    .setIssuedAt()
-    .setExpirationTime("1h")
-    .sign(new TextEncoder().encode(stack.authSecret));
+  bearer = await signBearer(stack, `security-${randomUUID()}`);
 }, 180_000);
 
 afterAll(async () => {
@@ -38,25 +33,12 @@ afterAll(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
-async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${stack.url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
+function call<T>(method: string, route: string, body?: unknown): Promise<T> {
+  return apiCall<T>(stack, bearer, method, route, body);
 }
 
-async function finished(projectId: string, jobId: string): Promise<JobView> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const job = await call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`);
-    if (job.status === "succeeded" || job.status === "failed") return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function finished(projectId: string, jobId: string): Promise<JobView> {
+  return jobFinished(() => call<JobView>("GET", `/v1/projects/${projectId}/jobs/${jobId}`), 120_000);
 }
 
 /** The job's whole event log as the SSE route serves it (it ends once the job has). */
