@@ -2,7 +2,7 @@
 // projects, a project's operations and audit trail, and per-update metrics over time.
 // Plain JSON data; the routes' zod schemas describe the same shapes for OpenAPI.
 import type { PathOption } from "../policy/types.ts";
-import type { ChainOperation } from "./views.ts";
+import type { ChainOperation, Usage } from "./views.ts";
 
 export interface ProjectSummary {
   id: string;
@@ -35,7 +35,7 @@ export interface ProjectPage {
 }
 
 /** One Claude operation (a row of project_ai_session_metrics). */
-export interface OperationRecord {
+export interface OperationRecord extends Usage {
   id: number;
   versionNumber: number;
   /** The branch of the operation's version. */
@@ -43,12 +43,6 @@ export interface OperationRecord {
   operation: ChainOperation;
   sessionIdIn: string | null;
   sessionIdOut: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationInputTokens: number;
-  cacheReadInputTokens: number;
-  costUsd: number;
-  durationMs: number;
   numTurns: number;
   toolCalls: number;
   filesRead: number;

@@ -3,7 +3,7 @@ import { projectActivity } from "../db/repo/project-activity.ts";
 import { requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import { errorResponses, ProjectParams } from "./schemas.ts";
+import { errorResponses, ProjectParams, Step, Usage } from "./schemas.ts";
 import { readStore, unavailableResponse } from "./store-read.ts";
 import { validationHook } from "./validation.ts";
 
@@ -12,19 +12,13 @@ const ActivityQuery = z.object({
     .openapi({ param: { name: "limit", in: "query" }, description: "At most this many of the latest operations and of the latest attempts (1 to 500, default 200)." }),
 });
 
-const Operation = z.object({
+const Operation = Usage.extend({
   id: z.number(),
   versionNumber: z.number(),
   branch: z.string(),
-  operation: z.enum(["build", "update", "metadata", "compact", "restore", "branch"]).openapi({ description: "restore and branch: a fork of an earlier version's session on the runner, without a model call." }),
+  operation: Step.openapi({ description: "restore and branch: a fork of an earlier version's session on the runner, without a model call." }),
   sessionIdIn: z.string().nullable(),
   sessionIdOut: z.string().nullable(),
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  cacheCreationInputTokens: z.number(),
-  cacheReadInputTokens: z.number(),
-  costUsd: z.number(),
-  durationMs: z.number(),
   numTurns: z.number(),
   toolCalls: z.number(),
   filesRead: z.number(),

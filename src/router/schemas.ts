@@ -87,10 +87,10 @@ export const IdempotencyHeaders = z.object({
 const VersionKindSchema = z.enum(["create", "update", "restore", "branch"]).openapi({
   description: "restore: an earlier version's files and a fork of its session; branch: the first version of a branch (the same, from the version it branched from).",
 });
-const Step = z.enum(["build", "update", "metadata", "compact", "restore", "branch"]);
+export const Step = z.enum(["build", "update", "metadata", "compact", "restore", "branch"]);
 const BranchName = z.string().openapi({ description: "The branch (main: the project itself)." });
 
-const Usage = z.object({
+export const Usage = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
   cacheCreationInputTokens: z.number(),
