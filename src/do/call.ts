@@ -95,8 +95,8 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
   }
   let offset = run.offset;
   let reconnects = 0;
-  let reconnectedAt = offset;
   for (;;) {
+    const from = offset;
     let end;
     try {
       end = await ctx.runner.followRun(run.runId, offset, (event) => {
@@ -110,8 +110,7 @@ async function follow(ctx: JobContext, run: ActiveRun, input: RunInput, fresh: b
       end = { kind: "broken" as const, message: err instanceof Error ? err.message : String(err) };
     }
     // Only reconnects in a row without progress count: a long run may be cut more often.
-    if (offset > reconnectedAt) reconnects = 0;
-    reconnectedAt = offset;
+    if (offset > from) reconnects = 0;
     switch (end.kind) {
       case "final":
         if (ctx.runs.sawFinal(ctx.job.id)) progressed(ctx);
