@@ -71,8 +71,8 @@ describe("the resume policy's paths", () => {
     const spent = ops.filter((o) => o.versionNumber === 2 && (o.operation === "update" || o.operation === "metadata")).reduce((s, o) => s + o.costUsd, 0);
     expect(v.policy?.actualCostUsd).toBeCloseTo(spent, 6);
     expect(v.policy?.cacheTtl).toMatch(/^(5m|1h)$/);
-    // A warm resume teaches the project's resumed-update shape.
-    expect((await editState(projectId, (s) => s.profile())).updateWarm.seen).toBe(1);
+    // The update teaches the request's own work.
+    expect((await editState(projectId, (s) => s.profile())).work).toHaveLength(1);
   });
 
   it("expired and large: a new session whose first prompt carries the earlier requests under their labels", async () => {
