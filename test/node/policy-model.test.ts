@@ -9,7 +9,7 @@ import { estimateJob, predictJob, prefixWarm } from "../../src/policy/predict.ts
 import type { JobFacts } from "../../src/policy/predict.ts";
 import { planJob } from "../../src/policy/plan.ts";
 import { initialProfile } from "../../src/policy/profile.ts";
-import type { PathOption, PrefixState } from "../../src/policy/types.ts";
+import type { PathOption, PrefixState, ProjectProfile } from "../../src/policy/types.ts";
 
 const opus = findModel("claude-opus-5-5");
 if (opus === null) throw new Error("model table lacks claude-opus-5-5");
@@ -175,7 +175,7 @@ describe("the request apart from the option (issue 15: one large update made a p
   const small = { facts: { requestTokens: 20, handoffTokens: 400, metadataPromptTokens: 500, documentationTokens: 300, sharedPrefixWarm: true } } as const;
 
   it("create, a 12-file scaffold resumed, a reset, an append started fresh: the next small append with the cache warm and a tiny head resumes", () => {
-    let profile = { ...initialProfile(), workspaceBytes: 3 * 1000, fileCount: 3 };
+    let profile: ProjectProfile = { ...initialProfile(), workspaceBytes: 3 * 1000, fileCount: 3 };
     // Version 2, `scaffold 12 files under big`, resumed: 12 Writes are 12 tool calls of about 250 tokens each, all output.
     const scaffold = facts(prefix(4_000, 1), { ...small.facts, filesPerUpdate: 1, now: NOW - 10 * MIN });
     profile = learn(profile, billed("resume", scaffold, { calls: 2, growth: 3_500, output: 3_600 }), prices);
