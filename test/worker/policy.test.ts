@@ -249,8 +249,8 @@ describe("the policy's vars", () => {
     expect(() => policyConfig({ ...vars, SESSION_POLICY_MODEL: "gpt-9" })).toThrow(/not in src\/models\/table.ts/);
   });
 
-  it("wrangler.toml's defaults: economic, fresh weighed x2, a 4,000-token handoff", () => {
+  it("wrangler.toml's defaults: economic, fresh weighed x1.9 (docs/policy.md: why), a 4,000-token handoff", () => {
     // The worker tests pin SESSION_POLICY=always (vitest.config.ts); the rest are the deployment's.
-    expect(policyConfig(env)).toMatchObject({ freshWeight: 2, handoffMaxTokens: 4000 });
+    expect(policyConfig(env)).toMatchObject({ freshWeight: 1.9, handoffMaxTokens: 4000 });
   });
 });
