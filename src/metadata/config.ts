@@ -16,7 +16,7 @@ export interface MetadataConfig {
   model: string | null;
 }
 
-export function metadataConfig(env: Pick<Env, "METADATA_STEP" | "METADATA_MODEL">): MetadataConfig {
+export function metadataConfig(env: { METADATA_STEP: string; METADATA_MODEL: string }): MetadataConfig {
   const raw = env.METADATA_STEP.trim().toLowerCase();
   const step = METADATA_STEPS.find((s) => s === (raw === "" ? "lean" : raw));
   if (step === undefined) throw new Error(`config METADATA_STEP must be ${METADATA_STEPS.join("|")}, got "${env.METADATA_STEP}"`);
