@@ -12,6 +12,8 @@ import { usageMismatch } from "./model-proxy/reconcile.ts";
 import type { ModelProxy, RunTraffic } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
 import { buildPrompt, parseMetadata } from "./prompts.ts";
+import { factsOf } from "./file-facts.ts";
+import { parseMetadataPatch } from "./lean-metadata.ts";
 import type { FinalEvent, RunEvent, RunRequest } from "./protocol.ts";
 import { checkTranscript, findTranscript, readCostState, ZERO_COST_STATE } from "./transcripts.ts";
 import type { CostState } from "./transcripts.ts";
@@ -71,6 +73,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
       cwd: paths.workspace,
       resume: req.resumeSessionId,
       forkSession: req.forkSession,
+      model: req.model,
       env: engineEnv(config, paths, model, req.cacheTtl),
       maxTurns: config.maxTurns,
       signal,
@@ -148,7 +151,10 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     filesRead: run.filesRead,
     refusedToolCalls: run.refusedToolCalls,
     text: result.result,
-    metadata: req.operation === "metadata" ? parseMetadata(result.result) : null,
+    metadata: req.operation === "metadata" && req.documentationPatch === null ? parseMetadata(result.result) : null,
+    ...(req.operation === "metadata" && req.documentationPatch !== null
+      ? { metadataPatch: parseMetadataPatch(result.result, req.documentationPatch), fileFacts: files.map(factsOf) }
+      : {}),
     fingerprint,
   };
 }

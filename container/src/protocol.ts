@@ -43,6 +43,22 @@ export const MetadataContext = z.object({
 });
 export type MetadataContext = z.infer<typeof MetadataContext>;
 
+/**
+ * The lean metadata step (docs/runner-protocol.md): the model only describes the paths added
+ * or modified since the documented version (each with its previous entry, null when it had
+ * none) and writes the recommendations; the product applies that patch to the previous
+ * documentation and computes every other fact itself. Removed paths are listed so the model
+ * does not describe them; the product drops their entries.
+ */
+export const DocumentationPatchContext = z.object({
+  changed: z.array(z.object({ path: z.string().min(1).max(4096), previousEntry: z.string().max(2000).nullable() })).max(MAX_CHANGED_PATHS),
+  removed: z.array(z.string().min(1).max(4096)).max(MAX_CHANGED_PATHS),
+});
+export type DocumentationPatchContext = z.infer<typeof DocumentationPatchContext>;
+
+/** A model id for one run (`claude-haiku-4-5`); null: the engine's default model. */
+export const ModelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "model must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$");
+
 /** Bound of a handoff (about 12 K tokens); the Durable Object builds it within its own, smaller budget. */
 export const MAX_HANDOFF_CHARS = 50_000;
 
@@ -65,6 +81,10 @@ export const RunRequest = z
     versionNumber: z.number().int().positive().optional(),
     /** Metadata only: documentation to update instead of writing it from scratch. */
     metadataContext: MetadataContext.nullable().default(null),
+    /** Metadata only: run the lean step (a patch for these paths) instead of re-emitting the whole documentation. */
+    documentationPatch: DocumentationPatchContext.nullable().default(null),
+    /** The model the engine runs this operation with; null: the engine's default. */
+    model: ModelId.nullable().default(null),
     /**
      * A new session's first prompt carries this before the labelled request: what the
      * product knows of the project (documentation, recent requests with their version
@@ -84,6 +104,9 @@ export const RunRequest = z
     }
     if (req.handoff !== null && (req.resumeSessionId !== null || (req.operation !== "build" && req.operation !== "update"))) {
       ctx.addIssue({ code: "custom", path: ["handoff"], message: "a handoff only goes with a build or update that starts a new session" });
+    }
+    if (req.documentationPatch !== null && (req.operation !== "metadata" || req.metadataContext !== null)) {
+      ctx.addIssue({ code: "custom", path: ["documentationPatch"], message: "documentationPatch goes only with a metadata run, instead of metadataContext" });
     }
     if ((req.operation === "build" || req.operation === "update") && req.prompt.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["prompt"], message: `${req.operation} requires a non-empty prompt` });
@@ -129,6 +152,24 @@ export const Metadata = z.object({
   documentation: z.string(),
 });
 export type Metadata = z.infer<typeof Metadata>;
+
+/** The lean metadata step's answer: one entry per changed path it describes, and the recommendations. */
+export const MetadataPatch = z.object({
+  recommendations: z.array(z.string().max(2000)).max(50),
+  entries: z.record(z.string(), z.string().max(2000)),
+});
+export type MetadataPatch = z.infer<typeof MetadataPatch>;
+
+/** Facts about one workspace file, computed by the runner (never asked of the model). */
+export const FileFacts = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  lines: z.number().int().nonnegative(),
+  /** The first non-blank line, trimmed and cut at MAX_FIRST_LINE_CHARS; "" for an empty or binary file. */
+  firstLine: z.string(),
+});
+export type FileFacts = z.infer<typeof FileFacts>;
+export const MAX_FIRST_LINE_CHARS = 120;
 
 export const RunErrorCode = z.enum([
   "session_not_found",
@@ -177,6 +218,9 @@ export const ResultEvent = z.object({
   refusedToolCalls: z.number().int().nonnegative(),
   text: z.string(),
   metadata: Metadata.nullable(),
+  /** Lean metadata runs: the model's patch (null when its answer held none) and the workspace's facts. Absent otherwise. */
+  metadataPatch: MetadataPatch.nullable().optional(),
+  fileFacts: z.array(FileFacts).optional(),
   fingerprint: Fingerprint,
 });
 export type ResultEvent = z.infer<typeof ResultEvent>;

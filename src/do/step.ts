@@ -5,8 +5,8 @@ import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
 import { verifyOwnership } from "./ownership.ts";
 import { rethrowIfSuspended } from "./budget.ts";
-import { recordStep } from "./record.ts";
-import { ArtifactsUnavailable, restoreTranscript, saveStep } from "./rehydrate.ts";
+import { recordOffChain, recordStep } from "./record.ts";
+import { ArtifactsUnavailable, restoreTranscript, saveStep, WorkspaceUnavailable } from "./rehydrate.ts";
 import { noteStep } from "./session-policy.ts";
 
 export type StepOutcome =
@@ -47,8 +47,9 @@ function fellBack(ctx: JobContext, reason: string): void {
 /**
  * Runs one operation. A resume that cannot work falls back to a new session when
  * `allowFresh` (the build/update step); metadata and compaction only make sense resumed.
+ * `offChain`: the result is a fork that never becomes the head (the lean metadata step).
  */
-export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}): Promise<StepOutcome> {
+export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
   let sessionIn = resumeFrom;
   for (;;) {
     if (sessionIn !== null) {
@@ -66,6 +67,11 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const generation = ctx.chain.get().generation;
     // A handoff goes only with a new session: the planned one, or a fallback from a resume.
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
+    if (outcome.ok && offChain && sessionIn !== null) {
+      await recordOffChain(ctx, operation, sessionIn, outcome.result);
+      noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null, true);
+      return { ok: true, result: outcome.result };
+    }
     if (outcome.ok) {
       try {
         await saveStep(ctx, outcome.result, sessionIn);
@@ -104,5 +110,20 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     if (!allowFresh) return { ok: false, code: error.code, message: error.message };
     fellBack(ctx, corrupted ? "session_corrupted" : "session_not_found");
     sessionIn = null;
+  }
+}
+
+export const WORKSPACE_UNAVAILABLE = {
+  code: "workspace_unavailable",
+  message: "The project's files could not be restored exactly, so the update was stopped rather than run on the wrong files.",
+};
+
+/** Metadata and compaction are extras: when the workspace cannot be had, they are skipped. */
+export async function optionalStep(ctx: JobContext, operation: Operation, head: string, prompt: string, extras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
+  try {
+    return await runStep(ctx, operation, head, prompt, false, extras, offChain);
+  } catch (err) {
+    if (!(err instanceof WorkspaceUnavailable)) throw err;
+    return { ok: false, code: WORKSPACE_UNAVAILABLE.code, message: err.message };
   }
 }

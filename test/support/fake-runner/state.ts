@@ -31,6 +31,8 @@ export interface Call {
   prompt: string;
   versionNumber: number | null;
   metadataContext: RunRequest["metadataContext"];
+  documentationPatch: RunRequest["documentationPatch"];
+  model: RunRequest["model"];
   handoff: string | null;
   cacheTtl: RunRequest["cacheTtl"];
   outcome: string;
