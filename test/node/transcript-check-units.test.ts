@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { checkTranscriptForResume } from "../../container/src/transcript-check/check.ts";
 import { INTERRUPTED_TOOL_CALL, repairTranscript } from "../../container/src/transcript-check/repair.ts";
+import { toolPairingErrors } from "../../scripts/simulator/pairing.ts";
+import type { Block } from "../../scripts/simulator/types.ts";
 
 const SID = "11111111-1111-4111-8111-111111111111";
 const OTHER = "22222222-2222-4222-8222-222222222222";
@@ -106,5 +108,17 @@ describe("transcript check", () => {
     const secret = "TOP-SECRET-PROMPT";
     lines[1] = user("u1", null, secret);
     for (const f of checkTranscriptForResume(`${text(lines)}{"x":"${secret}`, SID).findings) expect(f.detail).not.toContain(secret);
+  });
+});
+
+describe("the simulator's pairing check (what the model API refuses)", () => {
+  it("names a call without its result in the next message, and a result answering nothing", () => {
+    const at = { cache: null, key: "", chars: 0 };
+    const use: Block = { kind: "tool_use", id: "t1", name: "Write", input: {}, ...at };
+    const res: Block = { kind: "tool_result", toolUseId: "t1", text: "", isError: false, ...at };
+    const prompt: Block = { kind: "text", text: "x", ...at };
+    expect(toolPairingErrors([{ role: "user", blocks: [prompt] }, { role: "assistant", blocks: [use] }, { role: "user", blocks: [res] }])).toEqual([]);
+    expect(toolPairingErrors([{ role: "user", blocks: [prompt] }, { role: "assistant", blocks: [use] }, { role: "user", blocks: [prompt] }])).toEqual(["messages.1: tool_use t1 has no tool_result in the next message"]);
+    expect(toolPairingErrors([{ role: "user", blocks: [res] }])).toEqual(["messages.0: tool_result t1 answers no tool_use of the message before"]);
   });
 });
