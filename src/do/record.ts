@@ -4,6 +4,7 @@ import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { contextTokens } from "./compaction.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, progressed } from "./context.ts";
+import { repairNote } from "./transcript-fallback.ts";
 
 export function usageOf(result: ResultEvent): Usage {
   return {
@@ -81,7 +82,7 @@ export async function recordStep(
       requestedSessionId: sessionIn,
       returnedSessionId: result.sessionId,
       outcome: forked ? "forked" : "resumed",
-      reason: forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`,
+      reason: (forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`) + repairNote(result),
       errorText: null,
     });
   }

@@ -11,6 +11,7 @@ import type { TranscriptFinding, TranscriptRepairedEvent } from "../protocol.ts"
 import { findTranscript, readCostState, writeTranscript, ZERO_COST_STATE } from "../transcripts.ts";
 import type { CostState } from "../transcripts.ts";
 import { checkTranscriptForResume } from "./check.ts";
+import { describeFindings } from "./findings.ts";
 import { repairTranscript } from "./repair.ts";
 
 export interface ResumeTarget {
@@ -22,13 +23,6 @@ export interface ResumeTarget {
   /** The running totals the transcript had saved (the run's own cost is measured against them). */
   baseline: CostState;
   repair: Omit<TranscriptRepairedEvent, "type"> | null;
-}
-
-/** One line naming what was found, for logs and the error message (no content). */
-export function describeFindings(findings: readonly TranscriptFinding[]): string {
-  const shown = findings.slice(0, 5).map((f) => `${f.kind}${f.line === null ? "" : ` at line ${f.line}`}`);
-  const more = findings.length > shown.length ? ` and ${findings.length - shown.length} more` : "";
-  return `${shown.join(", ")}${more}`;
 }
 
 /** The copy names its own session on every line, as the engine's forks do (paths stay as they are). */
