@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectPaths } from "../../container/src/paths.ts";
-import { LoggedEvent } from "../../container/src/protocol.ts";
+import { ForkSessionResponse, LoggedEvent } from "../../container/src/protocol.ts";
 import type { ErrorEvent, ResultEvent, RunEvent, RunRequestInput } from "../../container/src/protocol.ts";
 import { startRunner } from "../../container/src/server.ts";
 import type { RunningRunner } from "../../container/src/server.ts";
@@ -133,6 +133,18 @@ describe("refused before any model call", () => {
     ["a line of another session", (ls) => ls.map((l, i) => (i === ls.findIndex(isResult) ? sessionOf(l, String((JSON.parse(l) as { sessionId: unknown }).sessionId), randomUUID()) : l)).join("\n") + "\n", "other_session"],
     ["a line that is not JSON mid-file", (ls) => [...ls.slice(0, 3), "{this is not json", ...ls.slice(3)].join("\n") + "\n", "invalid_json"],
   ];
+
+  it("a fork made for a restore or a branch is checked when it is resumed", async () => {
+    const bad = await damaged(cases[0]?.[1] ?? ((ls) => ls.join("\n")));
+    const res = await fetch(`${runner.url}/v1/workspaces/${WS}/sessions/${bad.sessionId}/fork`, { method: "POST" });
+    expect(res.status).toBe(201);
+    const fork = ForkSessionResponse.parse(await res.json());
+    const before = sim.requests().length;
+    const { final } = await run({ operation: "update", prompt: "append to notes.txt: five", resumeSessionId: fork.sessionId, versionNumber: 2 });
+    expect(final).toMatchObject({ type: "error", code: "transcript_invalid" });
+    if (final.type === "error") expect(final.findings?.map((f) => f.kind)).toEqual(["broken_chain"]);
+    expect(sim.requests().length).toBe(before);
+  });
 
   it.each(cases)("%s", async (_name, damage, kind) => {
     const bad = await damaged(damage);
