@@ -174,6 +174,8 @@ export const MAX_FIRST_LINE_CHARS = 120;
 export const RunErrorCode = z.enum([
   "session_not_found",
   "session_corrupted",
+  /** The runner's own check refused the transcript before the engine ran (see `findings`). */
+  "transcript_invalid",
   "overloaded",
   "compact_failed",
   "bad_request",
@@ -181,6 +183,36 @@ export const RunErrorCode = z.enum([
   "internal",
 ]);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
+
+/**
+ * What the runner's transcript check (container/src/transcript-check/) found wrong with a
+ * transcript before resuming it. `detail` names lines, uuids and tool_use ids, never content.
+ */
+export const TranscriptFindingKind = z.enum([
+  "truncated_last_line",
+  "invalid_json",
+  "not_an_object",
+  "other_session",
+  "no_conversation",
+  "broken_chain",
+  "duplicate_line",
+  "duplicate_uuid",
+  "dangling_tool_use",
+  "orphan_tool_result",
+]);
+export type TranscriptFindingKind = z.infer<typeof TranscriptFindingKind>;
+
+export const TranscriptFinding = z.object({
+  kind: TranscriptFindingKind,
+  /** 1-based line of the transcript file; null when the finding is about the whole file. */
+  line: z.number().int().positive().nullable(),
+  detail: z.string().max(300),
+  /** Whether the runner can repair it on a copy (a truncated last line, an interrupted turn's calls, a repeated line). */
+  repairable: z.boolean(),
+});
+export type TranscriptFinding = z.infer<typeof TranscriptFinding>;
+/** At most this many findings travel; the rest are counted in the message. */
+export const MAX_TRANSCRIPT_FINDINGS = 20;
 
 export const StartedEvent = z.object({
   type: z.literal("started"),
@@ -191,6 +223,17 @@ export const StartedEvent = z.object({
 export const SessionEvent = z.object({ type: z.literal("session"), sessionId: SessionId });
 export const AssistantTextEvent = z.object({ type: z.literal("assistant_text"), text: z.string().max(2000) });
 export const ToolUseEvent = z.object({ type: z.literal("tool_use"), name: z.string(), target: z.string().nullable() });
+/**
+ * The transcript to resume had only repairable faults: the runner repaired a copy under a new
+ * session id (`copySessionId`) and resumes that; the original file is left as it was.
+ */
+export const TranscriptRepairedEvent = z.object({
+  type: z.literal("transcript_repaired"),
+  sessionId: SessionId,
+  copySessionId: SessionId,
+  findings: z.array(TranscriptFinding).max(MAX_TRANSCRIPT_FINDINGS),
+});
+export type TranscriptRepairedEvent = z.infer<typeof TranscriptRepairedEvent>;
 /** A tool call the runner refused before it ran (confinement to the workspace); the model got `reason` as the tool's error. */
 export const ToolRefusedEvent = z.object({ type: z.literal("tool_refused"), name: z.string(), target: z.string().nullable(), reason: z.string() });
 
@@ -222,6 +265,8 @@ export const ResultEvent = z.object({
   metadataPatch: MetadataPatch.nullable().optional(),
   fileFacts: z.array(FileFacts).optional(),
   fingerprint: Fingerprint,
+  /** Set when the resumed transcript was repaired on a copy first (see TranscriptRepairedEvent). */
+  transcriptRepair: TranscriptRepairedEvent.omit({ type: true }).optional(),
 });
 export type ResultEvent = z.infer<typeof ResultEvent>;
 
@@ -234,6 +279,8 @@ export const ErrorEvent = z.object({
   sessionId: SessionId.nullable(),
   /** Tool calls refused before the run failed; absent when the engine never ran. */
   refusedToolCalls: z.number().int().nonnegative().optional(),
+  /** transcript_invalid: what the check found (no content). */
+  findings: z.array(TranscriptFinding).max(MAX_TRANSCRIPT_FINDINGS).optional(),
 });
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 
@@ -243,6 +290,7 @@ export const RunEvent = z.discriminatedUnion("type", [
   AssistantTextEvent,
   ToolUseEvent,
   ToolRefusedEvent,
+  TranscriptRepairedEvent,
   ResultEvent,
   ErrorEvent,
 ]);

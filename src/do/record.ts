@@ -4,6 +4,7 @@ import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { contextTokens } from "./compaction.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, progressed } from "./context.ts";
+import { repairNote } from "./transcript-fallback.ts";
 
 export function usageOf(result: ResultEvent): Usage {
   return {
@@ -61,7 +62,7 @@ export async function recordStep(
       requestedSessionId: sessionIn,
       returnedSessionId: result.sessionId,
       outcome: forked ? "forked" : "resumed",
-      reason: forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`,
+      reason: (forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`) + repairNote(result),
       errorText: null,
     });
   }
@@ -116,7 +117,7 @@ export async function recordOffChain(ctx: JobContext, operation: Operation, sess
   const totals = countStep(ctx, operation, result, null);
   ctx.outbox.push({ op: "update_version", id: ctx.job.versionId, patch: { ...totals } });
   pushMetric(ctx, operation, sessionIn, result);
-  audit(ctx, { requestedSessionId: sessionIn, returnedSessionId: result.sessionId, outcome: "forked", reason: `${operation}: forked off the chain; the head stays ${sessionIn}`, errorText: null });
+  audit(ctx, { requestedSessionId: sessionIn, returnedSessionId: result.sessionId, outcome: "forked", reason: `${operation}: forked off the chain; the head stays ${sessionIn}` + repairNote(result), errorText: null });
   emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, offChain: true, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
   await ctx.flush();
 }

@@ -38,7 +38,8 @@ export function compactsAtJobEnd(ctx: JobContext, mode: SessionPolicy): boolean 
   return !(mode === "economic" && ctx.config.compactionPolicy === "threshold");
 }
 
-function handoffFor(ctx: JobContext): string | null {
+/** What a new session of this job is told about the project (src/policy/handoff.ts); also the fallback of an unusable transcript. */
+export function handoffFor(ctx: JobContext): string | null {
   const memory = ctx.memory.get();
   const requests: HandoffRequest[] = ctx.memory
     .recentUpdates()

@@ -8,6 +8,7 @@ import { rethrowIfSuspended } from "./budget.ts";
 import { recordOffChain, recordStep } from "./record.ts";
 import { ArtifactsUnavailable, restoreTranscript, saveStep, WorkspaceUnavailable } from "./rehydrate.ts";
 import { noteStep } from "./session-policy.ts";
+import { TRANSCRIPT_INVALID, transcriptInvalid } from "./transcript-fallback.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -38,10 +39,10 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
   return { ok: true };
 }
 
-function fellBack(ctx: JobContext, reason: string): void {
+function fellBack(ctx: JobContext, reason: string, detail: Record<string, unknown> = {}): void {
   ctx.jobs.setDecision(ctx.job.id, "fresh", `fallback:${reason}`, null);
   ctx.outbox.push({ op: "update_version", id: ctx.job.versionId, patch: { resumeDecision: "fresh", resumeReason: `fallback:${reason}` } });
-  emit(ctx, "fallback", { reason });
+  emit(ctx, "fallback", { reason, ...detail });
 }
 
 /**
@@ -49,7 +50,8 @@ function fellBack(ctx: JobContext, reason: string): void {
  * `allowFresh` (the build/update step); metadata and compaction only make sense resumed.
  * `offChain`: the result is a fork that never becomes the head (the lean metadata step).
  */
-export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
+export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, stepExtras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
+  let extras = stepExtras;
   let sessionIn = resumeFrom;
   for (;;) {
     if (sessionIn !== null) {
@@ -94,6 +96,14 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     // run (turn limit, refusal, engine error, a failed compaction) says nothing about the
     // session: the step fails as it would have fresh, no second run on the same job, and
     // the session stays resumable (README: Failures).
+    if (error.code === "transcript_invalid") {
+      const refused = transcriptInvalid(ctx, operation, sessionIn, error);
+      if (!allowFresh) return { ok: false, code: error.code, message: error.message };
+      fellBack(ctx, TRANSCRIPT_INVALID, { findings: refused.findings, handoff: refused.handoff !== null });
+      extras = { ...extras, handoff: refused.handoff };
+      sessionIn = null;
+      continue;
+    }
     if (error.code !== "session_not_found" && error.code !== "session_corrupted") {
       const reason = error.code === "compact_failed" ? "compaction failed; the session is unchanged" : `${operation}: the resumed run failed (${error.code}); the session stays resumable`;
       audit(ctx, { ...base, outcome: "error", reason });

@@ -109,6 +109,10 @@ export class FakeRuns {
     if (run.killed) return;
     if (run.cancelled) return fail("internal", "the run was cancelled", true);
     if (failure?.lost === true) return fail("run_lost", "the runner restarted while the run was in progress", true);
+    if (failure?.findings !== undefined) {
+      call.outcome = "transcript_invalid";
+      return send({ type: "error", code: "transcript_invalid", message: "scripted failure", retryable: false, sessionId: null, findings: failure.findings });
+    }
     if (failure?.code !== undefined) {
       return fail(failure.code, "scripted failure", failure.retryable ?? failure.code === "overloaded", failure.code === "compact_failed" ? request.resumeSessionId : null);
     }
@@ -148,6 +152,7 @@ export class FakeRuns {
     ws.previous = current;
     call.outcome = "ok";
     call.sessionIdOut = sessionId;
+    const repair = request.resumeSessionId === null ? undefined : ws.repairs.get(request.resumeSessionId);
     send({
       type: "result", sessionId, usage, totalCostUsd: costUsd, costUsd, durationMs: resuming ? 800 : 1500, numTurns: resuming ? 2 : 4, contextTokens: context + 1000,
       workspaceBytes: [...ws.files.values()].reduce((sum, content) => sum + content.length, 0),
@@ -161,6 +166,7 @@ export class FakeRuns {
           }
         : {}),
       fingerprint,
+      ...(repair === undefined || request.resumeSessionId === null ? {} : { transcriptRepair: { sessionId: request.resumeSessionId, copySessionId: sessionId, findings: repair } }),
     });
   }
 
