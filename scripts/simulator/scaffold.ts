@@ -1,5 +1,5 @@
 // Deterministic file content for `scaffold N files under DIR`: small TypeScript modules
-// (about 1 KB, ~37 lines each) whose text depends only on the seed, the directory and the
+// (about 1 KB, 33 lines each) whose text depends only on the seed, the directory and the
 // index. Each implements a named feature (features.ts), named in its second line and export.
 import { createHash } from "node:crypto";
 import { mulberry32 } from "../prng.ts";
