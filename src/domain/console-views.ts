@@ -90,7 +90,8 @@ export interface UpdatePoint {
   /**
    * What the policy predicted plain fresh and plain resume would have cost for this update
    * (the options it weighed, from the version's policy record): null without a record, and
-   * resume's null when resume was ruled out (no session, stale, …).
+   * resume's null when resume was ruled out (no session, stale, …). Fresh's is kept even
+   * where the project's SESSION_POLICY (always) did not allow it: it could have run.
    */
   predictedFreshCostUsd: number | null;
   predictedResumeCostUsd: number | null;

@@ -15,10 +15,14 @@ import type { MetricsScope } from "./types.ts";
 
 const num = (value: unknown): number => Number(value ?? 0);
 
-/** The predicted cost of one option from the stored predictions; null when absent or ruled out. */
+/**
+ * The predicted cost of one option from the stored predictions; null when absent. Resume
+ * also when it was ruled out (no session, stale, …): it could not have run. Fresh always
+ * could, whatever the project's SESSION_POLICY allowed.
+ */
 function optionCost(raw: unknown, option: PathOption): number | null {
   const p = storedPredictions(raw).find((x) => x.option === option);
-  return p === undefined || p.allowed === false ? null : p.costUsd;
+  return p === undefined || (option === "resume" && !p.allowed) ? null : p.costUsd;
 }
 
 export async function updateSeries(db: Db, scope: MetricsScope, limit: number): Promise<UpdatePoint[]> {
