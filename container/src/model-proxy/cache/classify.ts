@@ -43,8 +43,10 @@ export interface CallInput {
   prefixes: ReadonlyMap<string, PrefixEntry>;
   /** The model's minimum cacheable length; null when the model table does not list it. */
   floor: number | null;
-  /** The run resumes or forks a session, so its first call has a history to read. */
+  /** The run resumes or forks a session, so its calls have a history to read. */
   resumed: boolean;
+  /** Resumed, and the memory holds the last call of the session resumed (false: disk new or lost). */
+  historyKnown: boolean;
 }
 
 export type CallMiss = Omit<CacheMiss, "call">;
@@ -82,7 +84,7 @@ export function classifyCall(input: CallInput): CallOutcome {
 
   const target = deepestKnown(input);
   if (target === null) {
-    if (input.resumed && ref === null) {
+    if (input.resumed && !input.historyKnown) {
       return miss(input, { cause: "unknown", block: lastBlock(print), tokens: usage.writeTokens, history: true, detail: "no fingerprints of the resumed session (runner disk new or lost)" });
     }
     return { kind: "first_write" };

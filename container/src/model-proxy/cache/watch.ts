@@ -6,7 +6,7 @@ import type { CacheMiss, CacheReport } from "../../protocol.ts";
 import { MAX_CACHE_MISSES } from "../../protocol.ts";
 import { classifyCall } from "./classify.ts";
 import type { CallOutcome, CallUsage, Reference } from "./classify.ts";
-import type { CacheMemory } from "./memory.ts";
+import type { CacheMemory, RunPrint } from "./memory.ts";
 import { blockName, firstDifference } from "./prefix.ts";
 import type { RequestPrint } from "./prefix.ts";
 
@@ -44,6 +44,7 @@ export class CacheWatch {
       prefixes: this.#memory.prefixes,
       floor: floorOf(this.#options.floors, print.model),
       resumed: this.#options.sessionIn !== null,
+      historyKnown: this.#parent() !== null,
     });
     this.#learn(at, print, tokens);
     this.#calls.push({ at, print });
@@ -72,20 +73,28 @@ export class CacheWatch {
    * with the main conversation); the most recent wins a tie.
    */
   #reference(print: RequestPrint): Reference | null {
-    const candidates: Reference[] = [];
-    const parent = this.#options.sessionIn === null ? null : this.#memory.lastOfSession(this.#options.sessionIn);
-    if (parent !== null) candidates.push({ ...parent, history: true });
-    for (const call of this.#calls) candidates.push({ ...call.print, history: false });
     let best: Reference | null = null;
     let bestShared = -1;
-    for (const candidate of candidates) {
-      const shared = candidate.model !== print.model ? 0 : (firstDifference(print.chain, candidate.chain) ?? Math.min(print.chain.length, candidate.chain.length));
+    const consider = (candidate: Reference, shared: number): void => {
       if (shared >= bestShared) {
         best = candidate;
         bestShared = shared;
       }
+    };
+    // The resumed session: a resumed conversation replays its whole history, so a call with
+    // fewer messages is some side call, not the conversation continued.
+    const parent = this.#parent();
+    if (parent !== null && print.shape.messages.length >= parent.shape.messages.length) consider({ ...parent, history: true }, shared(print, parent));
+    // The run's own calls: only one sharing at least the first block is the same conversation.
+    for (const call of this.#calls) {
+      const n = shared(print, call.print);
+      if (n > 0) consider({ ...call.print, history: false }, n);
     }
     return best;
+  }
+
+  #parent(): RunPrint | null {
+    return this.#options.sessionIn === null ? null : this.#memory.lastOfSession(this.#options.sessionIn);
   }
 
   /** Every breakpoint of an answered call is now cached (written or refreshed) from `at`. */
@@ -115,6 +124,12 @@ export class CacheWatch {
       });
     }
   }
+}
+
+/** Positions two calls have in common from the start (0 across models: separate caches). */
+function shared(a: RequestPrint, b: RequestPrint): number {
+  if (a.model !== b.model) return 0;
+  return firstDifference(a.chain, b.chain) ?? Math.min(a.chain.length, b.chain.length);
 }
 
 /** The floor of a model id, also in its dated form (`claude-opus-4-5-20251101`). */
