@@ -14,6 +14,7 @@ import { relations, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { CACHE_TTLS, PATH_OPTIONS, SESSION_POLICIES } from "../policy/types.ts";
+import type { CacheReport } from "../runner/protocol.ts";
 import {
   bigint,
   boolean,
@@ -201,6 +202,8 @@ export const projectAiSessionMetrics = pgTable(
     refusedToolCalls: count("refused_tool_calls"),
     isResumable: boolean("is_resumable").notNull().default(true),
     resumeFailureCount: count("resume_failure_count"),
+    /** What the runner's model proxy saw of the prompt cache (tokens, misses and their causes); null from older runners. */
+    cache: jsonb("cache").$type<CacheReport>(),
     /** Set by the writer so a write replayed from the DO's outbox lands once. */
     dedupeKey: text("dedupe_key").unique("project_ai_session_metrics_dedupe_key_unique"),
     createdAt: createdAt(),

@@ -1,3 +1,4 @@
+import { cacheNote } from "../domain/cache-words.ts";
 import type { Usage } from "../domain/views.ts";
 import { addUsage, isoOrNull } from "../domain/views.ts";
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
@@ -73,6 +74,7 @@ export async function recordStep(
       refusedToolCalls: result.refusedToolCalls,
       isResumable: chain.resumable,
       resumeFailureCount: chain.failureCount,
+      cache: result.cache ?? null,
     },
   });
   if (sessionIn !== null) {
@@ -88,6 +90,9 @@ export async function recordStep(
   if (before !== result.sessionId) {
     emit(ctx, "session_changed", { step: operation, from: before, to: result.sessionId, relation: sessionIn === null ? "new" : result.sessionId === sessionIn ? "resumed" : "forked" });
   }
-  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+  emit(ctx, "step_finished", {
+    step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead,
+    cache: result.cache ?? null, cacheNote: cacheNote(result.cache),
+  });
   await ctx.flush();
 }

@@ -8,7 +8,7 @@ function op(versionNumber: number, operation: OperationRecord["operation"], sess
   return {
     id: nextId++, versionNumber, branch: "main", operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
     cacheCreationInputTokens: 100, cacheReadInputTokens: 900, costUsd: 0.01, durationMs: 1000, numTurns: 1, toolCalls: 0, filesRead: 0,
-    at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
+    cache: null, cacheNote: null, at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import { MissingRowError } from "../errors.ts";
 import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
 import type { Usage } from "../../domain/views.ts";
+import type { CacheReport } from "../../runner/protocol.ts";
 import type { MetricOperation, PolicyChoice, ResumeDecision, ResumeOutcome, SessionPolicySetting, VersionKind, VersionStatus } from "../schema.ts";
 
 // Every write the DO makes to Postgres, as plain JSON so it can wait in the DO's outbox
@@ -43,6 +44,7 @@ export interface MetricRow extends Usage {
   refusedToolCalls: number;
   isResumable: boolean;
   resumeFailureCount: number;
+  cache?: CacheReport | null;
 }
 
 export interface AttemptRow {

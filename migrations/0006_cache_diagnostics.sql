@@ -1,0 +1,1 @@
+ALTER TABLE "project_ai_session_metrics" ADD COLUMN "cache" jsonb;
