@@ -80,4 +80,25 @@ describe("buildChain", () => {
     const header = rows.find((r) => r.type === "version" && r.group.versionNumber === 3);
     expect(header?.segments).toEqual([{ lane: 0, part: "through", kind: "fallback" }]);
   });
+
+  it("a node carries its step's cache misses by cause and the API's words for a history written again", () => {
+    const build = op(1, "build", null, "s1");
+    const update: OperationRecord = {
+      ...op(2, "update", "s1", "s2"),
+      cache: {
+        calls: 3, readTokens: 100, writeTokens: 5000, writeTokens1h: 0, moreMissTokens: 0,
+        misses: [
+          { cause: "ttl_expired", block: "message 5", tokens: 4000, call: 1, history: true, ageSeconds: 720, ttl: "5m", minTokens: null, detail: null },
+          { cause: "unknown", block: "message 7", tokens: 300, call: 2, history: false, ageSeconds: null, ttl: null, minTokens: null, detail: null },
+          { cause: "ttl_expired", block: "message 5", tokens: 500, call: 3, history: true, ageSeconds: 30, ttl: "5m", minTokens: null, detail: null },
+        ],
+      },
+      cacheNote: "history written again: cache expired 12 min after its 5-minute write (4,500 tokens)",
+    };
+    const graph = buildChain({ operations: [build, update], attempts: [], versions: [], headSessionId: "s2", live: null });
+    const node = graph.nodes.find((n) => n.operation === "update");
+    expect(node?.cacheMisses).toEqual([{ cause: "ttl_expired", tokens: 4500 }, { cause: "unknown", tokens: 300 }]);
+    expect(node?.cacheNote).toBe(update.cacheNote);
+    expect(graph.nodes.find((n) => n.operation === "build")?.cacheNote).toBeNull();
+  });
 });

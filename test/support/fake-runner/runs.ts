@@ -148,6 +148,8 @@ export class FakeRuns {
       toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, refusedToolCalls: 0, text: "ok",
       metadata: request.operation === "metadata" ? { recommendations: ["add tests"], documentation: `# Project\n${ws.files.size} files` } : null,
       fingerprint,
+      // What the model proxy would report for that usage: two calls, nothing missed.
+      cache: { calls: 2, readTokens: usage.cacheReadInputTokens, writeTokens: usage.cacheCreationInputTokens, writeTokens1h: 0, misses: [], moreMissTokens: 0 },
     });
   }
 
