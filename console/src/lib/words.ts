@@ -154,6 +154,10 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       const note = typeof data["cacheNote"] === "string" ? ` ${capitalized(data["cacheNote"])}.` : "";
       return `${capitalized(stepName(data["step"]))} step finished: ${usd(num(usage?.["costUsd"]))}, ${tokens(num(usage?.["cacheReadInputTokens"]))} cache-read tokens, ${duration(num(usage?.["durationMs"]))}.${note}`;
     }
+    case "cache_check":
+      return data["agrees"] === true
+        ? `Cache as predicted: the resumed history was ${data["measured"] === "read" ? "read" : `written again (${humanize(str(data["measured"]))})`}.`
+        : `Cache not as predicted (${data["predictedWarm"] === true ? "warm" : "cold"}): the resumed history was ${data["measured"] === "read" ? "read" : `written again (${humanize(str(data["measured"]))})`}.`;
     case "warning":
       return `Warning: ${str(data["message"])}`;
     case "succeeded": {
