@@ -143,6 +143,8 @@ export const projectVersions = pgTable(
     aiSessionLastUsedAt: timestamp("ai_session_last_used_at", { withTimezone: true }),
     resumeDecision: text("resume_decision", { enum: resumeDecisions }),
     resumeReason: text("resume_reason"),
+    /** The main step's resumed history written to the prompt cache again, in words (cacheNote); null when read. */
+    cacheNote: text("cache_note"),
     recommendations: jsonb("recommendations"),
     documentation: text("documentation"),
     /** The resume policy's choice for this version, and every option's prediction (the audit). */

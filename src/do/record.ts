@@ -55,6 +55,7 @@ export async function recordStep(
       aiSessionCreatedAt: isoOrNull(chain.headCreatedAt),
       aiSessionLastUsedAt: isoOrNull(now),
       ...totals,
+      ...(operation === "build" || operation === "update" ? { cacheNote: cacheNote(result.cache) } : {}),
       ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation } : {}),
     },
   });

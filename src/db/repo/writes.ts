@@ -14,6 +14,7 @@ export interface VersionPatch extends Partial<Usage> {
   aiSessionCreatedAt?: string | null;
   aiSessionLastUsedAt?: string | null;
   resumeDecision?: ResumeDecision | null;
+  cacheNote?: string | null;
   resumeReason?: string | null;
   recommendations?: string[] | null;
   documentation?: string | null;

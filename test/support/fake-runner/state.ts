@@ -70,6 +70,8 @@ export interface WorkspaceState {
   corrupted: Set<string>;
   failures: ScriptedFailure[];
   delayMs: number;
+  /** Scripted: the next resumed run finds its history expired from the prompt cache this many minutes after its write. */
+  expireCacheMinutes: number | null;
   /** Operations whose runs wait for `release` after their first events. */
   hold: Set<string>;
   /** Tree imports still to refuse with this status (scripted), and imports to botch. */
@@ -97,6 +99,7 @@ export function newWorkspace(): WorkspaceState {
     corrupted: new Set(),
     failures: [],
     delayMs: 0,
+    expireCacheMinutes: null,
     hold: new Set(),
     refuseImports: { count: 0, status: 500 },
     botchImports: 0,
