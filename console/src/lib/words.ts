@@ -156,8 +156,8 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
     }
     case "cache_check":
       return data["agrees"] === true
-        ? `Cache as predicted: the resumed history was ${data["measured"] === "read" ? "read" : `written again (${humanize(str(data["measured"]))})`}.`
-        : `Cache not as predicted (${data["predictedWarm"] === true ? "warm" : "cold"}): the resumed history was ${data["measured"] === "read" ? "read" : `written again (${humanize(str(data["measured"]))})`}.`;
+        ? `Cache as predicted: the resumed history was ${data["measured"] === "read" ? "read" : `written again (${str(data["measured"]).replace("_", " ")})`}.`
+        : `Cache not as predicted (${data["predictedWarm"] === true ? "warm" : "cold"}): the resumed history was ${data["measured"] === "read" ? "read" : `written again (${str(data["measured"]).replace("_", " ")})`}.`;
     case "warning":
       return `Warning: ${str(data["message"])}`;
     case "succeeded": {
