@@ -128,6 +128,8 @@ export interface VersionView {
   cacheNote: string | null;
   recommendations: string[] | null;
   documentation: string | null;
+  /** The version whose metadata step wrote the documentation (this one, or the predecessor it was carried from); null when unknown. */
+  documentationFromVersion: number | null;
   /** null for versions made before the resume policy existed. */
   policy: VersionPolicy | null;
   usage: Usage;

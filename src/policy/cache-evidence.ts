@@ -32,7 +32,11 @@ export function checkWarmth(predictedWarm: boolean, resumed: boolean, cache: Cac
   return { predictedWarm, measured, agrees };
 }
 
-/** Whether a session's prefix can be expected in the cache at its next resume, given the step that produced it. */
+/**
+ * Whether a session's prefix can be expected in the cache at its next resume, given the step
+ * that produced it. A step run on another model (METADATA_MODEL) misses its parent's cache by
+ * design: that is a choice, not a prefix that breaks.
+ */
 export function prefixHolds(cache: CacheReport | undefined): boolean {
-  return cache === undefined || measuredHistory(cache) !== "prefix_changed";
+  return cache === undefined || !cache.misses.some((m) => m.history && m.cause === "prefix_changed" && m.block !== "model");
 }

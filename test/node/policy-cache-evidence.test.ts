@@ -40,6 +40,8 @@ describe("cache evidence", () => {
     const broke = facts(prefixHolds(cache([miss("prefix_changed", 30_000)])));
     expect(prefixWarm(held.prefix, now)).toBe(true);
     expect(prefixWarm(broke.prefix, now)).toBe(false);
+    // A deliberate model switch (the metadata step's own model) is not a prefix that breaks.
+    expect(prefixHolds(cache([{ ...miss("prefix_changed", 30_000), block: "model" }]))).toBe(true);
     const warm = estimateJob("resume", held, initialProfile(), opus.prices, "5m");
     const cold = estimateJob("resume", broke, initialProfile(), opus.prices, "5m");
     expect(cold.costUsd).toBeGreaterThan(warm.costUsd * 1.5);
