@@ -234,7 +234,7 @@ describe("prompt-cache prefix stability", () => {
     tempDirs.push(dataDir);
     const floors = cacheFloors();
     const first = await newRunner({ dataDir, env: { TZ: "Etc/GMT+12" } });
-    const build = await expectResult(first, { runId: "pb", workspaceId: "prefix", operation: "build", prompt: "create app.txt with hello\nscaffold 3 files under src", cacheFloors: floors });
+    const build = await expectResult(first, { runId: "pb", workspaceId: "prefix", operation: "build", prompt: "create app.txt with hello", cacheFloors: floors });
     await first.close();
     // A new session: the first call writes, every later one extends; nothing missed.
     expect(build.result.cache?.misses).toEqual([]);
