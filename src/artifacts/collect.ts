@@ -32,7 +32,7 @@ async function all(store: ArtifactStore, kind: Parameters<ArtifactStore["list"]>
 // needs — its tree manifest and every blob the manifest names, its session's transcript and
 // every transcript that transcript is a delta of (down to a whole copy) — and anything
 // written after `cutoff` (a job in flight may not have recorded it yet). Everything else goes.
-export async function collectGarbage(store: ArtifactStore, live: LiveArtifacts, cutoff: number): Promise<CollectReport> {
+export async function collectGarbage(store: ArtifactStore, live: LiveArtifacts, cutoff: number, mayDelete: () => boolean = () => true): Promise<CollectReport> {
   const report: CollectReport = { blobs: 0, trees: 0, transcripts: 0, versions: 0, bytes: 0 };
   const doomed: StoredObject[] = [];
 
@@ -82,8 +82,21 @@ export async function collectGarbage(store: ArtifactStore, live: LiveArtifacts, 
   }
   for (const t of transcripts) if (!liveSessions.has(stem(t.name))) doomed.push(t);
 
-  await store.delete(doomed.map((object) => object.key));
-  for (const object of doomed) {
+  // A batch at a time, each only while the sweep still holds the project's objects (sweep.ts).
+  for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
+    if (!mayDelete()) break;
+    const batch = doomed.slice(i, i + DELETE_BATCH);
+    await store.delete(batch.map((object) => object.key));
+    count(report, batch);
+  }
+  return report;
+}
+
+/** R2 deletes at most this many keys per call. */
+const DELETE_BATCH = 1000;
+
+function count(report: CollectReport, deleted: readonly StoredObject[]): void {
+  for (const object of deleted) {
     const kind = object.key.split("/")[2];
     if (kind === "blobs") report.blobs += 1;
     else if (kind === "trees") report.trees += 1;
@@ -91,5 +104,4 @@ export async function collectGarbage(store: ArtifactStore, live: LiveArtifacts, 
     else report.versions += 1;
     report.bytes += object.size;
   }
-  return report;
 }

@@ -99,6 +99,9 @@ const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY, from_version INTEGER NOT NULL, first_version INTEGER NOT NULL,
      created_by TEXT NOT NULL, created_at INTEGER NOT NULL, ready INTEGER NOT NULL DEFAULT 0);
    CREATE TABLE version_branches (number INTEGER PRIMARY KEY, branch TEXT NOT NULL);`,
+  // Leases that keep saves and the garbage collector of R2 apart (src/artifacts/leases.ts;
+  // main's object keeps them for the whole project).
+  `CREATE TABLE artifact_leases (holder TEXT PRIMARY KEY, kind TEXT NOT NULL, expires_at INTEGER NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {
