@@ -22,6 +22,25 @@ export interface CollectReport {
 
 const stem = (name: string): string => name.replace(/\.[a-z]+$/, "");
 
+/** R2 reads in flight at once: a Worker holds six connections at a time, more only queue. */
+const READS_AT_ONCE = 6;
+
+/**
+ * `read` of every item, READS_AT_ONCE at a time, each result handed to `use` and dropped
+ * (manifests are not all held at once); false as soon as `use` says stop.
+ */
+async function readEach<T, R>(items: readonly T[], read: (item: T) => Promise<R>, use: (result: R, item: T) => boolean): Promise<boolean> {
+  for (let i = 0; i < items.length; i += READS_AT_ONCE) {
+    const batch = items.slice(i, i + READS_AT_ONCE);
+    const results = await Promise.all(batch.map(read));
+    for (const [j, result] of results.entries()) {
+      const item = batch[j];
+      if (item !== undefined && !use(result, item)) return false;
+    }
+  }
+  return true;
+}
+
 async function all(store: ArtifactStore, kind: Parameters<ArtifactStore["list"]>[0]): Promise<StoredObject[]> {
   const out: StoredObject[] = [];
   for await (const object of store.list(kind)) out.push(object);
@@ -41,27 +60,30 @@ export async function collectGarbage(store: ArtifactStore, live: LiveArtifacts, 
   const pointers = await all(store, "versions");
   const liveTrees = new Set(live.treeHashes);
   const liveRoots = new Set(live.sessionIds);
+  const keptNumbers: number[] = [];
   for (const pointer of pointers) {
     const number = Number(stem(pointer.name));
     const legacyKept = !live.known.has(number) && pointer.uploaded >= live.legacyCutoff;
-    if (!live.versions.has(number) && !legacyKept) {
-      if (pointer.uploaded < cutoff) doomed.push(pointer);
-      continue;
-    }
-    const kept = await store.getVersion(number);
+    if (live.versions.has(number) || legacyKept) keptNumbers.push(number);
+    else if (pointer.uploaded < cutoff) doomed.push(pointer);
+  }
+  await readEach(keptNumbers, (number) => store.getVersion(number), (kept) => {
     if (kept !== null) liveTrees.add(kept.treeHash);
     if (kept !== null && kept.sessionId !== null) liveRoots.add(kept.sessionId);
-  }
+    return true;
+  });
 
   const trees = await all(store, "trees");
+  const storedTrees = new Set(trees.map((t) => stem(t.name)));
   for (const tree of trees) if (tree.uploaded >= cutoff) liveTrees.add(stem(tree.name));
   const liveBlobs = new Set<string>();
-  for (const hash of liveTrees) {
-    const manifest = await store.getTree(hash);
+  const readable = await readEach([...liveTrees], (hash) => store.getTree(hash), (manifest, hash) => {
     // A kept version whose manifest cannot be read: keep every blob rather than guess.
-    if (manifest === null && trees.some((t) => stem(t.name) === hash)) return report;
+    if (manifest === null && storedTrees.has(hash)) return false;
     for (const file of manifest?.files ?? []) liveBlobs.add(file.sha256);
-  }
+    return true;
+  });
+  if (!readable) return report;
   for (const tree of trees) if (!liveTrees.has(stem(tree.name))) doomed.push(tree);
   for (const blob of await all(store, "blobs")) if (!liveBlobs.has(blob.name) && blob.uploaded < cutoff) doomed.push(blob);
 
