@@ -39,6 +39,7 @@ import { OutboxStore } from "./storage/outbox.ts";
 import { RunStore } from "./storage/runs.ts";
 import { PolicyStore } from "./storage/policy.ts";
 import { policyConfig } from "../policy/config.ts";
+import { metadataConfig } from "../metadata/config.ts";
 import type { SessionPolicy } from "../policy/types.ts";
 import { migrate, schemaExists } from "./storage/schema.ts";
 import { VersionStore } from "./storage/versions.ts";
@@ -673,6 +674,7 @@ export class ProjectDO extends DurableObject<Env> {
       budget,
       policy: this.policy,
       policyConfig: policyConfig(this.env),
+      metadataConfig: metadataConfig(this.env),
       flush: () => this.flush(),
       sessionInPostgres: async (sessionId) => {
         try {
