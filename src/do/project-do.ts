@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { collectGarbage } from "../artifacts/collect.ts";
 import type { CollectReport } from "../artifacts/collect.ts";
+import { ArtifactLeases, saveLeasesOf } from "../artifacts/leases.ts";
+import { sweepUnderLease } from "../artifacts/sweep.ts";
 import { ArtifactStore } from "../artifacts/store.ts";
 import { isForkJob, runForkJob } from "../branches/fork-job.ts";
 import { branchObjectName, branchOfObjectName, MAIN_BRANCH, workspaceIdOf } from "../branches/names.ts";
@@ -103,12 +104,14 @@ export interface BranchSummary {
 export interface RetentionReport {
   branches: number;
   prunedVersions: number;
-  collected: CollectReport;
+  /** null: a save held the project's objects, the next run collects. */
+  collected: CollectReport | null;
 }
 // One per project: the single writer of its session chain. Jobs wait in SQLite and the
 // alarm runs them one at a time, so nothing is lost to a restart and nothing runs twice.
 export class ProjectDO extends DurableObject<Env> {
   private readonly meta: MetaStore;
+  private readonly leases: ArtifactLeases;
   private readonly jobs: JobStore;
   private readonly chain: ChainStore;
   private readonly events: EventStore;
@@ -148,6 +151,7 @@ export class ProjectDO extends DurableObject<Env> {
     this.versions = new VersionStore(sql);
     this.branches = new BranchStore(sql);
     this.policy = new PolicyStore(sql);
+    this.leases = new ArtifactLeases(sql);
   }
 
   // ---- RPC ----
@@ -305,7 +309,7 @@ export class ProjectDO extends DurableObject<Env> {
     const roots: BranchRoots[] = [await this.retentionRoots(now)];
     for (const branch of branches) roots.push(await this.stub(branch.name).retentionRoots(now));
     await this.flush();
-    const collected = await collectGarbage(new ArtifactStore(this.env.ARTIFACTS, project.id), {
+    const collected = await sweepUnderLease(this.leases, new ArtifactStore(this.env.ARTIFACTS, project.id), {
       treeHashes: new Set(roots.flatMap((r) => r.treeHashes)),
       sessionIds: new Set(roots.flatMap((r) => r.sessionIds)),
       versions: new Set(roots.flatMap((r) => r.versions)),
@@ -314,6 +318,15 @@ export class ProjectDO extends DurableObject<Env> {
     }, now - COLLECT_GRACE_MS);
     const prunedVersions = roots.reduce((n, r) => n + r.pruned, 0);
     return { branches: branches.length + 1, prunedVersions, collected };
+  }
+
+  /** A save of any branch takes a lease on the project's R2 objects (src/artifacts/leases.ts). Internal: main keeps them. */
+  async acquireSaveLease(holder: string): Promise<boolean> {
+    return this.hasSchema && this.branch() === MAIN_BRANCH && this.leases.acquire("save", holder, Date.now());
+  }
+
+  async releaseSaveLease(holder: string): Promise<boolean> {
+    return this.hasSchema && this.branch() === MAIN_BRANCH && this.leases.release(holder, Date.now());
   }
 
   // ---- any branch, internal ----
@@ -649,6 +662,7 @@ export class ProjectDO extends DurableObject<Env> {
       config: chainConfig(this.env),
       runner: runnerFor(this.env, slot, { callTimeoutMs, deadline: budget.deadline }),
       artifacts: new ArtifactStore(this.env.ARTIFACTS, projectId),
+      leases: saveLeasesOf(this.branch() === MAIN_BRANCH ? this : this.env.PROJECT.getByName(projectId)),
       chain: this.chain,
       jobs: this.jobs,
       events: this.events,
