@@ -4,7 +4,8 @@
 // results.json written before `details.sizes` existed renders the same way.
 import { modeDetail, modeStats } from "./aggregate.ts";
 import { calibrationMessage } from "./calibration.ts";
-import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, table, targetsTable } from "./report.ts";
+import { pairedDifferences } from "./paired.ts";
+import { detailTable, edgeSummary, edgeTable, pairedTable, policyTable, scenarioTable, summaryTable, table, targetsTable } from "./report.ts";
 import { PAUSE_BANDS } from "./think-time.ts";
 import type { BenchResults, ChainResult, ModeStats } from "./types.ts";
 
@@ -58,6 +59,8 @@ export function runLine(r: BenchResults): string {
     `the simulator answering as ${String(r.environment["model"] ?? "?")}.`;
 }
 
+const PAIRED_INTRO = "Paired differences over the same updates (same scenario, same update index: the same request in both modes); negative is cheaper or faster; 95% seeded bootstrap intervals resampled within each scenario, in parentheses the share of the second mode's mean:";
+
 /** The README's block: headline per mode, the split by project size and by pause, calibration, edge. */
 export function readmeBlock(r: BenchResults): string {
   const modes = modesOf(r);
@@ -74,7 +77,7 @@ export function readmeBlock(r: BenchResults): string {
       ["updates", ...modes.map((m) => String(r.summary[m]?.n ?? 0))],
     ],
   );
-  const lines = [runLine(r), "", head];
+  const lines = [runLine(r), "", head, "", PAIRED_INTRO, "", pairedTable(pairedDifferences(r.chains))];
   // A results.json from before the policy mode has no `policy`.
   if (r.policy != null) lines.push("", "The resume policy against the issue's targets (the hindsight oracle: docs/benchmark.md):", "", targetsTable(r.policy));
   lines.push("", `${calibrationMessage(r.calibration)}.`);
@@ -90,7 +93,7 @@ export function readmeBlock(r: BenchResults): string {
 /** docs/benchmark.md's results section: every table the run prints, the plots, its assumptions. */
 export function docsBlock(r: BenchResults, plotDir: string): string {
   const modes = modesOf(r);
-  const out = [`### Results of the last full run\n`, runLine(r), "", summaryTable(r), "", "Per scenario:", "", scenarioTable(r)];
+  const out = [`### Results of the last full run\n`, runLine(r), "", summaryTable(r), "", PAIRED_INTRO, "", pairedTable(pairedDifferences(r.chains)), "", "Per scenario:", "", scenarioTable(r)];
   for (const f of sizesOf(r)) {
     const details = Object.fromEntries(modes.map((m) => [m, modeDetail(chainsOf(r, f, m))]));
     out.push("", `Where the cost goes, ${f}-file project (all seeds):`, "", detailTable(details));

@@ -2,6 +2,7 @@
 // reads as plain text too).
 import { PAUSE_BANDS } from "./think-time.ts";
 import type { PolicyResult } from "./oracle.ts";
+import type { Difference, PairedDifference } from "./paired.ts";
 import type { BenchResults, EdgeResult, LatencySet, ModeDetail, ModeStats } from "./types.ts";
 
 const usd = (v: number | null | undefined): string => (v == null ? "–" : `$${v.toFixed(4)}`);
@@ -118,4 +119,20 @@ export function edgeSummary(e: EdgeResult): string {
     `${e.projects} projects, ${e.rounds} updates each, then ${e.polls} job reads each; jobs: ${e.jobs.succeeded} succeeded, ${e.jobs.failed} failed.`,
     `Postgres per update (ack + job): ${pg.queries.toFixed(1)} query round trips (Q/Sync) on ${pg.connections.toFixed(1)} new connections (${pg.handshakes.toFixed(1)} startup/auth messages).`,
   ].join("\n");
+}
+
+const signed = (v: number, fmt: (x: number) => string): string => `${v > 0 ? "+" : v < 0 ? "−" : ""}${fmt(Math.abs(v))}`;
+const diffCell = (d: Difference, fmt: (x: number) => string): string => {
+  const share = d.baseline === 0 ? "" : ` (${signed(d.mean / d.baseline, (x) => `${(x * 100).toFixed(0)}%`)})`;
+  return `${signed(d.mean, fmt)} [${signed(d.ci95[0], fmt)}, ${signed(d.ci95[1], fmt)}]${share}`;
+};
+
+/** Paired differences per update (same scenario, same update index), with their bootstrap intervals. */
+export function pairedTable(diffs: readonly PairedDifference[]): string {
+  return table(["per update, same updates", "pairs", "cost, mean difference [95% CI]", "wall time, mean difference [95% CI]"], diffs.map((d) => {
+    const name = `${d.a} − ${d.b}`;
+    return d.measured
+      ? [name, `${d.pairs} in ${d.scenarios} scenario${d.scenarios === 1 ? "" : "s"}`, diffCell(d.costUsd, usd), diffCell(d.wallMs, secs)]
+      : [name, "–", `not measured (${d.why})`, "not measured"];
+  }));
 }

@@ -92,6 +92,14 @@ export interface UpdatePoint {
   /** The resume policy's choice and its predicted cost (null before the policy, or for a path that did not run as planned). */
   policyChoice: PathOption | null;
   predictedCostUsd: number | null;
+  /**
+   * What the policy predicted plain fresh and plain resume would have cost for this update
+   * (the options it weighed, from the version's policy record): null without a record, and
+   * resume's null when resume was ruled out (no session, stale, …). Fresh's is kept even
+   * where the project's SESSION_POLICY (always) did not allow it: it could have run.
+   */
+  predictedFreshCostUsd: number | null;
+  predictedResumeCostUsd: number | null;
 }
 
 export interface UpdateSeries {

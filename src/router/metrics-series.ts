@@ -29,6 +29,8 @@ const UpdatePoint = z.object({
   sessionAgeSeconds: z.number().nullable().openapi({ description: "Seconds between the resumed session's last use and this update; null when fresh." }),
   policyChoice: z.enum(PATH_OPTIONS).nullable().openapi({ description: "The resume policy's choice: resume, compact_resume, handoff or fresh." }),
   predictedCostUsd: z.number().nullable().openapi({ description: "The policy's predicted cost of the chosen path (update, metadata, and a compaction first if chosen)." }),
+  predictedFreshCostUsd: z.number().nullable().openapi({ description: "The policy's predicted cost of a plain fresh session for this update (from the version's policy record); null without one." }),
+  predictedResumeCostUsd: z.number().nullable().openapi({ description: "The policy's predicted cost of resuming for this update; null without a policy record or when resume was ruled out." }),
 }).openapi("UpdatePoint");
 
 export const UpdateSeriesBody = z.object({ scope: z.enum(["owner", "all"]), updates: z.array(UpdatePoint) }).openapi("UpdateSeries");

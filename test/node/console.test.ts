@@ -162,6 +162,48 @@ describe("the console in Chromium", () => {
     await page.getByText("Resume success").waitFor();
     await shot(page, "savings");
 
+    // What the policy saved: the update's actual cost beside always-fresh, predicted (the
+    // policy resumed, so always-resume is the actual cost).
+    const saved = page.getByTestId("chart-saved");
+    await saved.focus();
+    await page.keyboard.press("End");
+    const savedTip = page.getByTestId("tip-saved");
+    await savedTip.getByText(`Actual ${usd(cost)}`).waitFor();
+    const savedText = await savedTip.textContent();
+    expect(savedText).toMatch(/Always fresh \$[0-9.]+ \(predicted\)/);
+    expect(savedText).toContain(`Always resume ${usd(cost)} (actual)`);
+    await page.keyboard.press("Escape");
+    await page.getByText("Policy vs always fresh").waitFor();
+
+    // At 1280 px every chart's axis labels fit: time labels apart from each other, y labels
+    // inside the chart's box. uPlot draws on a canvas, so each chart publishes where its
+    // labels went (console/src/charts/axes.ts labelBoxes) relative to its plotting area.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const layout = (): Promise<string[]> => page.evaluate(() => {
+      const problems: string[] = [];
+      for (const canvas of document.querySelectorAll<HTMLElement>(".chart-canvas")) {
+        const id = canvas.dataset["testid"] ?? "?";
+        const over = canvas.querySelector(".u-over")?.getBoundingClientRect();
+        const raw = canvas.querySelector<HTMLElement>(".uplot")?.dataset["axisLabels"];
+        if (over === undefined || raw === undefined) { problems.push(`${id}: not drawn`); continue; }
+        const box = canvas.getBoundingClientRect();
+        const labels = JSON.parse(raw) as { x: { text: string; left: number; right: number }[]; y: { text: string; left: number; right: number }[] };
+        const xs = labels.x.map((l) => ({ ...l, left: over.left + l.left, right: over.left + l.right })).sort((a, b) => a.left - b.left);
+        xs.forEach((l, i) => {
+          const next = xs[i + 1];
+          if (next !== undefined && l.right + 4 > next.left) problems.push(`${id}: x labels ${JSON.stringify(l.text)} and ${JSON.stringify(next.text)} overlap`);
+          if (l.left < box.left || l.right > box.right) problems.push(`${id}: x label ${JSON.stringify(l.text)} outside the chart`);
+        });
+        if (labels.y.length === 0) problems.push(`${id}: no y labels`);
+        for (const l of labels.y) if (over.left + l.left < box.left) problems.push(`${id}: y label ${JSON.stringify(l.text)} clipped (${Math.round(box.left - over.left - l.left)} px)`);
+      }
+      return problems;
+    });
+    await expect.poll(layout, { timeout: 10_000 }).toEqual([]);
+    expect(await page.locator(".chart-canvas").count()).toBeGreaterThanOrEqual(6);
+    await shot(page, "savings-1280px");
+    await page.setViewportSize({ width: 1200, height: 900 });
+
     // Projects: the project's latest version, resume success and cost so far; an update
     // can be sent from the list too.
     await page.getByRole("link", { name: "Projects" }).click();

@@ -124,10 +124,19 @@ describe("GET /v1/metrics/updates", () => {
       [3, "resumed", "resumable"],
       [4, "fresh", "fallback:session_not_found"],
     ]);
-    const versions = (await api("GET", `/v1/projects/${projectId}/versions`, { user })).body["versions"] as { versionNumber: number; usage: { costUsd: number; cacheReadInputTokens: number } }[];
+    type Prediction = { option: string; allowed: boolean; costUsd: number };
+    const versions = (await api("GET", `/v1/projects/${projectId}/versions`, { user })).body["versions"] as { versionNumber: number; usage: { costUsd: number; cacheReadInputTokens: number }; policy: { predictions: Prediction[] } | null }[];
     for (const point of series.updates) {
       const version = versions.find((v) => v.versionNumber === point.versionNumber);
       expect(point.costUsd).toBeCloseTo(version?.usage.costUsd ?? -1, 6);
+      // The options not taken, as the version's policy record predicted them (the Savings page's counterfactuals).
+      const predicted = (option: string): number | null => {
+        const p = version?.policy?.predictions.find((x) => x.option === option);
+        return p === undefined || (option === "resume" && !p.allowed) ? null : p.costUsd;
+      };
+      expect(version?.policy?.predictions.length ?? 0).toBeGreaterThan(0);
+      expect(point.predictedFreshCostUsd).toBe(predicted("fresh"));
+      expect(point.predictedResumeCostUsd).toBe(predicted("resume"));
       expect(point.cacheReadInputTokens).toBe(version?.usage.cacheReadInputTokens);
       expect(point.projectId).toBe(projectId);
     }

@@ -4,6 +4,7 @@
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
+import { AXIS_FONT, labelBoxes, TIME_SPACE, timeLabels, yAxisSize } from "./axes.ts";
 
 export interface ChartSeries {
   label: string;
@@ -36,6 +37,8 @@ export interface ChartProps {
 
 function options(props: ChartProps, width: number, onCursor: (i: number | null, left: number, top: number) => void): uPlot.Options {
   const height = props.height ?? 220;
+  // The labels of the last draw, kept to publish where they went (labelBoxes).
+  const drawn = { x: { splits: [] as number[], values: [] as string[] }, y: { values: [] as string[] } };
   return {
     width,
     height,
@@ -51,10 +54,22 @@ function options(props: ChartProps, width: number, onCursor: (i: number | null, 
     },
     axes: [
       props.xKind === "time"
-        ? { stroke: "#44506a", grid: { stroke: "#e3e7ef" } }
-        : { stroke: "#44506a", grid: { show: false }, splits: () => props.x, values: (_u, splits) => splits.map((s) => props.categories?.[s] ?? "") },
+        ? {
+          stroke: "#44506a", grid: { stroke: "#e3e7ef" }, font: AXIS_FONT, space: TIME_SPACE,
+          values: (_u, splits, _axis, _space, step) => {
+            const values = timeLabels(splits, step);
+            drawn.x = { splits, values };
+            return values;
+          },
+        }
+        : { stroke: "#44506a", grid: { show: false }, font: AXIS_FONT, splits: () => props.x, values: (_u, splits) => splits.map((s) => props.categories?.[s] ?? "") },
       {
-        stroke: "#44506a", grid: { stroke: "#e3e7ef" }, size: 64, values: (_u, splits) => splits.map((v) => props.formatY(v)),
+        stroke: "#44506a", grid: { stroke: "#e3e7ef" }, font: AXIS_FONT, size: yAxisSize,
+        values: (_u, splits) => {
+          const values = splits.map((v) => props.formatY(v));
+          drawn.y = { values };
+          return values;
+        },
         ...(props.integerY === true ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10_000] } : {}),
       },
     ],
@@ -72,6 +87,7 @@ function options(props: ChartProps, width: number, onCursor: (i: number | null, 
       })),
     ],
     hooks: {
+      draw: [(u) => { u.root.dataset["axisLabels"] = JSON.stringify(labelBoxes(u, drawn.x, drawn.y)); }],
       setCursor: [(u) => {
         const i = u.cursor.idx;
         // Relative to the chart's box: the plotting area sits right of the y axis.

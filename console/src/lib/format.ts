@@ -55,3 +55,14 @@ export function cacheHitRatio(u: { inputTokens: number; cacheCreationInputTokens
   const total = u.inputTokens + u.cacheCreationInputTokens + u.cacheReadInputTokens;
   return total === 0 ? null : u.cacheReadInputTokens / total;
 }
+
+/**
+ * A relative difference in words, the sign carried by the word: −0.22 → "22% lower",
+ * 0.1 → "10% higher", and "the same" when it rounds to 0%. Never "−22% higher".
+ */
+export function relativeDifference(ratio: number | null | undefined, words: { below: string; above: string } = { below: "lower", above: "higher" }): string {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return "—";
+  const shown = Math.round(Math.abs(ratio) * 100);
+  if (shown === 0) return "the same";
+  return `${shown}% ${ratio < 0 ? words.below : words.above}`;
+}

@@ -2,10 +2,10 @@ import type { JSX } from "preact";
 import type { CountByKey, MetricsReport, UpdateSeries } from "../api/types.ts";
 import { useApp } from "../app-context.ts";
 import { Chart } from "../charts/chart.tsx";
-import { ageBuckets, splitByMode, summarize } from "../charts/savings-data.ts";
-import type { SeriesPoint } from "../charts/savings-data.ts";
+import { ageBuckets, change, policySavings, splitByMode, summarize } from "../charts/savings-data.ts";
+import type { PolicyComparison, PolicySavings, SeriesPoint } from "../charts/savings-data.ts";
 import { Empty, ErrorState, Loading } from "../components/states.tsx";
-import { cacheHitRatio, dateTime, duration, percent, seconds, tokens, usd } from "../lib/format.ts";
+import { cacheHitRatio, dateTime, duration, percent, relativeDifference, seconds, tokens, usd } from "../lib/format.ts";
 import { useResource } from "../lib/resource.ts";
 import { explainDecision, fallbackKey, outcomeText } from "../lib/words.ts";
 
@@ -13,6 +13,7 @@ import { explainDecision, fallbackKey, outcomeText } from "../lib/words.ts";
 const RESUMED = "#1f5fbf";
 const FRESH = "#c2560c";
 const PREDICTED = "#5b5b5b";
+const ACTUAL = "#1b2233";
 
 /** Bucket bounds as axis labels short enough for a phone: 10s, 5m, 1h, 7d. */
 function shortAge(sec: number): string {
@@ -73,6 +74,42 @@ function updateTable(points: SeriesPoint[]): { columns: string[]; rows: string[]
   };
 }
 
+const estimate = (value: number, predicted: boolean): string => `${usd(value)}${predicted ? " (predicted)" : " (actual)"}`;
+
+function comparisonLines(c: PolicyComparison): string[] {
+  const p = c.point;
+  return [
+    `${p.projectName} v${p.versionNumber} · policy chose ${p.policyChoice ?? "—"} · ran ${p.mode}`,
+    `Actual ${usd(c.actual)}`,
+    `Always fresh ${estimate(c.alwaysFresh, c.freshPredicted)}`,
+    `Always resume ${estimate(c.alwaysResume, c.resumePredicted)}${p.predictedResumeCostUsd === null ? " · resume was ruled out" : ""}`,
+    dateTime(p.completedAt),
+  ];
+}
+
+function comparisonTable(savings: PolicySavings): { columns: string[]; rows: string[][] } {
+  return {
+    columns: ["Finished", "Project", "Version", "Policy chose", "Actual", "Always fresh", "Always resume", "Saved vs fresh, so far", "Saved vs resume, so far"],
+    rows: savings.updates.map((c, i) => [
+      dateTime(c.point.completedAt), c.point.projectName, `v${c.point.versionNumber}`, c.point.policyChoice ?? "—", usd(c.actual),
+      estimate(c.alwaysFresh, c.freshPredicted), estimate(c.alwaysResume, c.resumePredicted),
+      usd((savings.cumulative.alwaysFresh[i] ?? 0) - (savings.cumulative.actual[i] ?? 0)),
+      usd((savings.cumulative.alwaysResume[i] ?? 0) - (savings.cumulative.actual[i] ?? 0)),
+    ]),
+  };
+}
+
+/** The policy's total against one always-the-same rule: "22% lower", with the dollars. */
+function versusTile(label: string, savings: PolicySavings, baseline: number[]): JSX.Element {
+  const actual = savings.cumulative.actual.at(-1);
+  const other = baseline.at(-1);
+  const saved = actual === undefined || other === undefined ? null : other - actual;
+  return (
+    <Tile label={label} value={relativeDifference(change(actual, other))}
+      detail={saved === null ? "no update with a policy record yet" : `${saved >= 0 ? "saved" : "lost"} ${usd(Math.abs(saved))}: ${usd(actual)} actual vs ${usd(other)} over ${savings.updates.length} update${savings.updates.length === 1 ? "" : "s"}`} />
+  );
+}
+
 export function SavingsView({ scope }: { scope: "owner" | "all" }): JSX.Element {
   const { userApi, adminApi } = useApp();
   const api = scope === "all" ? adminApi : userApi;
@@ -97,13 +134,20 @@ export function SavingsView({ scope }: { scope: "owner" | "all" }): JSX.Element 
     { label: "Fresh", color: FRESH, values: t.fresh, style: "points" as const },
   ];
   const table = updateTable(points);
+  const policy = policySavings(points);
+  const px = policy.updates.map((c) => Date.parse(c.point.completedAt) / 1000);
+  const policyTip = (i: number): string[] => { const c = policy.updates[i]; return c === undefined ? [] : comparisonLines(c); };
+  const policyTable = comparisonTable(policy);
+  const uncounted = policy.uncounted > 0 ? ` ${policy.uncounted} update${policy.uncounted === 1 ? "" : "s"} without a policy record left out.` : "";
 
   return (
     <>
       <div class="tiles">
-        <Tile label="Cost per update" value={s.costSaving === null ? "—" : `${percent(s.costSaving)} ${s.costSaving >= 0 ? "lower" : "higher"}`}
+        {versusTile("Policy vs always fresh", policy, policy.cumulative.alwaysFresh)}
+        {versusTile("Policy vs always resume", policy, policy.cumulative.alwaysResume)}
+        <Tile label="Resumed vs fresh, cost" value={relativeDifference(s.costChange)}
           detail={`resumed ${usd(s.resumedMeanCost)} vs fresh ${usd(s.freshMeanCost)} (mean)`} />
-        <Tile label="Time per update" value={s.timeSaving === null ? "—" : `${percent(s.timeSaving)} ${s.timeSaving >= 0 ? "faster" : "slower"}`}
+        <Tile label="Resumed vs fresh, time" value={relativeDifference(s.timeChange, { below: "faster", above: "slower" })}
           detail={`resumed ${duration(s.resumedP50Ms)} vs fresh ${duration(s.freshP50Ms)} (median)`} />
         <Tile label="Resume success" value={percent(m.resume.successRate)} detail={`${m.resume.succeeded} of ${m.resume.tried} tries`} />
         <Tile label="Cache hit ratio" value={percent(s.cacheHitRatio)} detail={`over the ${points.length} latest updates`} />
@@ -111,6 +155,24 @@ export function SavingsView({ scope }: { scope: "owner" | "all" }): JSX.Element 
       </div>
       {points.length === 0 && <Empty title="No updates yet." minHeight={60}>Charts fill in as updates finish. A project's first build is not an update.</Empty>}
       <div class="charts">
+        <Chart id="saved" title="What the policy saved, summed over time"
+          description={`Running total of what the updates cost (black) beside what always starting fresh (orange) or always resuming (blue) would have cost: the options not taken as the policy predicted them.${uncounted}`}
+          x={px} xKind="time" formatY={(v) => usd(v)}
+          series={[
+            { label: "Actual", color: ACTUAL, values: policy.cumulative.actual, style: "line" },
+            { label: "Always fresh", color: FRESH, values: policy.cumulative.alwaysFresh, style: "line", dash: [6, 4] },
+            { label: "Always resume", color: RESUMED, values: policy.cumulative.alwaysResume, style: "line", dash: [2, 3] },
+          ]}
+          tooltip={policyTip} table={policyTable} />
+        <Chart id="options" title="Each update: actual cost and the options not taken"
+          description="Black: what the update cost. Orange and blue: what always-fresh and always-resume would have cost (predicted unless the policy took that option)."
+          x={px} xKind="time" formatY={(v) => usd(v)}
+          series={[
+            { label: "Actual", color: ACTUAL, values: policy.updates.map((c) => c.actual), style: "points" },
+            { label: "Always fresh", color: FRESH, values: policy.updates.map((c) => c.alwaysFresh), style: "points" },
+            { label: "Always resume", color: RESUMED, values: policy.updates.map((c) => c.alwaysResume), style: "points" },
+          ]}
+          tooltip={policyTip} table={policyTable} />
         <Chart id="cost" title="Cost per update" description="Each dot is one succeeded update, resumed (blue) or fresh (orange)."
           x={cost.x} xKind="time" formatY={(v) => usd(v)}
           series={[...modeSeries(cost), ...(cost.predicted !== null ? [{ label: "Predicted", color: PREDICTED, values: cost.predicted, style: "points" as const }] : [])]}
@@ -142,7 +204,7 @@ export function SavingsPage({ scope }: { scope: "owner" | "all" }): JSX.Element 
   return (
     <section>
       <h1 id="page-title" tabIndex={-1}>{scope === "all" ? "Savings across all projects" : "Savings"}</h1>
-      <p class="muted">Does resuming the previous session pay off? Cost and time of every update, resumed versus fresh.</p>
+      <p class="muted">What the resume policy saved: each update's cost beside what always starting fresh or always resuming would have cost, then cost and time of every update, resumed versus fresh.</p>
       <SavingsView scope={scope} />
     </section>
   );

@@ -5,7 +5,7 @@ import type { ProjectVersion } from "../schema.ts";
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
 /** The stored predictions (jsonb written by the DO), keeping only well-formed entries. */
-function predictions(raw: unknown): OptionPrediction[] {
+export function storedPredictions(raw: unknown): OptionPrediction[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter((p): p is OptionPrediction => typeof p === "object" && p !== null && typeof (p as OptionPrediction).option === "string" && typeof (p as OptionPrediction).costUsd === "number");
 }
@@ -14,7 +14,7 @@ function policyView(v: ProjectVersion): VersionPolicy | null {
   if (v.policyChoice === null) return null;
   return {
     choice: v.policyChoice,
-    predictions: predictions(v.policyPredictions),
+    predictions: storedPredictions(v.policyPredictions),
     predictedCostUsd: v.predictedCostUsd,
     predictedDurationMs: v.predictedDurationMs,
     actualCostUsd: v.actualCostUsd,
