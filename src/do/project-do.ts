@@ -91,6 +91,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   async enqueueUpdate(input: { userId: string; prompt: string; idempotencyKey: string | null }): Promise<Result<Accepted>> {
     return this.scheduler.serialized(async () => {
+      await this.scheduler.noticeLost();
       const project = this.state.owned(input.userId);
       if (project === null) return fail("not_found", this.state.notFoundMessage());
       const replay = await this.scheduler.replay(project, input.idempotencyKey, input.prompt);
@@ -106,6 +107,7 @@ export class ProjectDO extends DurableObject<Env> {
    */
   async enqueueRestore(input: { userId: string; versionNumber: number; idempotencyKey: string | null }): Promise<Result<Accepted>> {
     return this.scheduler.serialized(async () => {
+      await this.scheduler.noticeLost();
       const project = this.state.owned(input.userId);
       if (project === null) return fail("not_found", this.state.notFoundMessage());
       const prompt = `Restore version ${input.versionNumber}`;
@@ -139,6 +141,7 @@ export class ProjectDO extends DurableObject<Env> {
 
   /** This branch: where it came from, its head and its queue. */
   async getBranch(userId: string, history: HistoryPage): Promise<Result<{ branch: BranchView; session: SessionView; queue: QueueStats }>> {
+    await this.scheduler.noticeLost();
     const project = this.state.owned(userId);
     if (project === null) return fail("not_found", this.state.notFoundMessage());
     return ok({ branch: this.branchView(project), session: this.state.chain.view(project.id, project.branch, Date.now(), history), queue: this.stats() });
@@ -197,6 +200,7 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   async getProject(userId: string, history: HistoryPage): Promise<Result<{ project: ProjectView; session: SessionView; queue: QueueStats }>> {
+    await this.scheduler.noticeLost();
     const project = this.state.owned(userId);
     if (project === null) return fail("not_found", this.state.notFoundMessage());
     return ok({ project, session: this.state.chain.view(project.id, project.branch, Date.now(), history), queue: this.stats() });
@@ -219,12 +223,14 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   async getJob(userId: string, jobId: string): Promise<Result<JobView>> {
+    await this.scheduler.noticeLost();
     const project = this.state.owned(userId);
     const job = project === null ? null : this.state.jobs.view(jobId, project.id, project.branch);
     return job === null ? fail("not_found", "job not found") : ok(job);
   }
 
   async jobEvents(userId: string, jobId: string, afterId: number): Promise<Result<{ events: JobEvent[]; done: boolean }>> {
+    await this.scheduler.noticeLost();
     const project = this.state.owned(userId);
     const job = project === null ? null : this.state.jobs.byId(jobId);
     if (job === null) return fail("not_found", "job not found");
@@ -235,6 +241,7 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   async getSession(userId: string, history: HistoryPage): Promise<Result<SessionView>> {
+    await this.scheduler.noticeLost();
     const project = this.state.owned(userId);
     return project === null ? fail("not_found", this.state.notFoundMessage()) : ok(this.state.chain.view(project.id, project.branch, Date.now(), history));
   }

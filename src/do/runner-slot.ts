@@ -6,7 +6,7 @@ const HEARTBEAT_MS = 60_000;
 /** A waiting job asks the pool again after half the time it has waited, within these bounds
  * (the pool also wakes waiters when a slot frees, so this is the fallback). */
 const MIN_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
+export const MAX_RETRY_MS = 30_000;
 
 export interface HeldSlot {
   name: string;

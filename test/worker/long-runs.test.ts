@@ -73,6 +73,23 @@ describe("runs that outlive an alarm invocation", () => {
     expect((await calls(projectId)).calls.filter((c) => c.operation === "update").map((c) => c.outcome)).toEqual(["ok"]);
   });
 
+  it("an invocation lost mid-job is noticed by the next request, not the watchdog: the job continues within 30 s", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    await fake(projectId, "hold", { operation: "update" });
+    const { jobId } = await postUpdate(user, projectId, "lost and noticed");
+    await until("the DO following the held run", () => updateRun(projectId, (run) => run.held && run.openFollows > 0));
+    await killInvocation(projectId);
+    await fake(projectId, "release", {});
+    // No alarm is fired by hand: the dead invocation's watchdog is JOB_INVOCATION_BUDGET_MS
+    // + 2 min away. Only the job polls below reach the object.
+    const done = await waitForJob(user, projectId, jobId, 30_000);
+    expect(done.status).toBe("succeeded");
+    expect(await eventTypes(user, projectId, jobId)).toContain("continued");
+    const updates = Object.values(await runs(projectId)).filter((run) => run.operation === "update");
+    expect(updates.map((run) => run.starts)).toEqual([1]);
+  });
+
   it("a run lost while its invocation was dead (runner restart) is re-run from the workspace reset to the chain's tree", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);

@@ -2,6 +2,7 @@ import { ArtifactStore } from "../../artifacts/store.ts";
 import { isForkJob, runForkJob } from "../../branches/fork-job.ts";
 import { branchObjectName, MAIN_BRANCH, workspaceIdOf } from "../../branches/names.ts";
 import { chainConfig, jobLimits } from "../../config.ts";
+import type { JobLimits } from "../../config.ts";
 import { openDb } from "../../db/client.ts";
 import { sessionBelongsToProject } from "../../db/repo/reads.ts";
 import type { Result } from "../../domain/result.ts";
@@ -19,6 +20,7 @@ import type { ProjectState } from "../project-state.ts";
 import { slotRetryMs, takeRunnerSlot } from "../runner-slot.ts";
 import type { ForkSource, JobRecord } from "../storage/jobs.ts";
 import { sha256 } from "./idempotency.ts";
+import { invocationLost, InvocationHeartbeat } from "./lost-invocation.ts";
 
 /** If a job's alarm dies with the instance, this alarm (set past the invocation's budget) picks the job up again. */
 export const WATCHDOG_MARGIN_MS = 2 * 60_000;
@@ -41,12 +43,14 @@ export class JobScheduler {
   private enqueueing: Promise<unknown> = Promise.resolve();
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
+  private readonly heartbeat: InvocationHeartbeat;
 
   constructor(ctx: DurableObjectState, env: Env, state: ProjectState, after: AfterJob) {
     this.ctx = ctx;
     this.env = env;
     this.state = state;
     this.after = after;
+    this.heartbeat = new InvocationHeartbeat(ctx.storage.kv);
   }
 
   /** One enqueue at a time, so version numbers follow the queue's order. */
@@ -96,7 +100,12 @@ export class JobScheduler {
       branch: project.branch, restoredFrom: options.restoredFrom ?? null,
     });
     this.state.events.append(job.id, "queued", { versionNumber }, now);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now);
+    // Looked at now, even behind a later alarm (an outbox retry, a dead invocation's
+    // watchdog); an invocation at work here schedules the next job itself when it ends.
+    if (!this.working) {
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > now) await this.ctx.storage.setAlarm(now);
+    }
     // No Postgres round trip on the acknowledgement path: the alarm, which fires at once
     // (or the running job's next step), sends the outbox; reads flush it first.
     // The version number was just taken, so it is the latest (of the project, or the branch).
@@ -109,6 +118,18 @@ export class JobScheduler {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /** Any request that reaches the object: re-arms the alarm now when the open job's invocation was lost. */
+  async noticeLost(): Promise<void> {
+    if (!this.state.hasSchema || this.working) return;
+    const job = this.state.jobs.next();
+    if (job === null) return;
+    const alarm = await this.ctx.storage.getAlarm();
+    const now = Date.now();
+    if (!invocationLost({ working: this.working, openJob: true, alarm, lastBeat: this.heartbeat.lastBeat(), now })) return;
+    console.warn(`job ${job.id}: no live invocation and no alarm due soon (alarm ${alarm === null ? "none" : new Date(alarm).toISOString()}); re-arming it now`);
+    await this.ctx.storage.setAlarm(now);
+  }
+
   async alarm(): Promise<void> {
     if (!this.state.hasSchema) return;
     const limits = jobLimits(this.env);
@@ -118,6 +139,19 @@ export class JobScheduler {
       await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
       return;
     }
+    // Marked first and cleared last: nothing in between can leave the object believing it
+    // works (or beating its heartbeat) after the invocation is over.
+    this.working = true;
+    const stopHeartbeat = this.heartbeat.start();
+    try {
+      await this.runNext(limits, watchdogMs);
+    } finally {
+      stopHeartbeat();
+      this.working = false;
+    }
+  }
+
+  private async runNext(limits: JobLimits, watchdogMs: number): Promise<void> {
     await this.state.flush();
     const job = this.state.jobs.next();
     const project = this.state.meta.get();
@@ -125,42 +159,22 @@ export class JobScheduler {
       if (this.state.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + this.state.outbox.retryDelayMs());
       return;
     }
-    this.working = true;
+    // The watchdog before anything that can die: the alarm that fired this invocation is spent.
+    await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
     // The slot first: an invocation that only learns every runner is busy is waiting, not
     // an interruption of the job. Slots are held per branch object (the pool wakes it by name).
     const slot = await takeRunnerSlot(this.env, branchObjectName(project.id, project.branch), job);
     if (slot === null) {
-      this.working = false;
       await this.waitForRunner(job);
       return;
     }
-    this.state.jobs.setRunnerSlot(job.id, slot.name);
-    const budget = new Budget(Date.now(), limits.invocationBudgetMs);
-    // Marked before the job's work: if this invocation dies, the next one knows.
-    const start = beginInvocation(this.state.jobs, job.id);
-    this.state.jobDb = openDb(this.env);
-    const context = this.jobContext(project, job, slot.name, budget, limits.runnerCallTimeoutMs);
     let suspended: Suspended | null = null;
     try {
-      await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
-      if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
-      if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
-      else if (isForkJob(job)) await runForkJob(context);
-      else await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
-    } catch (err) {
-      if (err instanceof Suspended) suspended = err;
-      else {
-        // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
-        console.error(`job ${job.id} crashed`, err);
-        if (this.state.jobs.byId(job.id)?.status === "running") {
-          finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
-          await this.state.flush();
-        }
-      }
+      suspended = await this.work(project, job, slot.name, limits);
     } finally {
-      this.working = false;
       // A job handed over to the next invocation keeps its slot (its run may be live there):
-      // the lease outlives the handover, and the next invocation takes it up again.
+      // the lease outlives the handover, and the next invocation takes it up again. Anything
+      // else (a finished job, a setup that threw) gives it back and stops its heartbeat.
       if (suspended === null) await slot.release();
       else slot.keep();
       const db = this.state.jobDb;
@@ -179,6 +193,31 @@ export class JobScheduler {
     if (more) await this.ctx.storage.setAlarm(Date.now());
     else if (this.state.outbox.size() > 0) await this.ctx.storage.setAlarm(Date.now() + this.state.outbox.retryDelayMs());
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** One invocation's work on the job; the suspension when it handed over. */
+  private async work(project: ProjectView, job: JobRecord, slot: string, limits: JobLimits): Promise<Suspended | null> {
+    this.state.jobs.setRunnerSlot(job.id, slot);
+    const budget = new Budget(Date.now(), limits.invocationBudgetMs);
+    // Marked before the job's work: if this invocation dies, the next one knows.
+    const start = beginInvocation(this.state.jobs, job.id);
+    this.state.jobDb = openDb(this.env);
+    const context = this.jobContext(project, job, slot, budget, limits.runnerCallTimeoutMs);
+    try {
+      if (job.status === "running") emit(context, "continued", { previousInvocationDied: start.previousDied, interruptions: start.interruptions });
+      if (start.interruptions >= limits.maxInterruptions) await abandonJob(context, start.interruptions);
+      else if (isForkJob(job)) await runForkJob(context);
+      else await runJob(context, { resumeOverride: project.resumeOverride, sessionPolicy: project.sessionPolicy });
+    } catch (err) {
+      if (err instanceof Suspended) return err;
+      // Unexpected (a bug or storage failure): fail the job rather than retry it forever.
+      console.error(`job ${job.id} crashed`, err);
+      if (this.state.jobs.byId(job.id)?.status === "running") {
+        finishJob(context, "failed", { code: "internal", message: "The update failed unexpectedly." });
+        await this.state.flush();
+      }
+    }
+    return null;
   }
 
   /** Every runner slot is busy: the job waits at the front of its queue, visibly, and asks again. */
