@@ -22,9 +22,6 @@ import type { ForkSource, JobRecord } from "../storage/jobs.ts";
 import { sha256 } from "./idempotency.ts";
 import { invocationLost, InvocationHeartbeat } from "./lost-invocation.ts";
 
-/** If a job's alarm dies with the instance, this alarm (set past the invocation's budget) picks the job up again. */
-export const WATCHDOG_MARGIN_MS = 2 * 60_000;
-
 /** What the scheduler asks of the rest of the object after each finished job. */
 export interface AfterJob {
   /** Retention: this object's finished jobs, then the project's retention when due. */
@@ -43,6 +40,8 @@ export class JobScheduler {
   private enqueueing: Promise<unknown> = Promise.resolve();
   /** In-memory: this instance is running a job now (storage says which one). */
   private working = false;
+  /** A job was enqueued while this instance worked: the alarm is re-armed when it stops. */
+  private enqueuedWhileWorking = false;
   private readonly heartbeat: InvocationHeartbeat;
 
   constructor(ctx: DurableObjectState, env: Env, state: ProjectState, after: AfterJob) {
@@ -101,8 +100,10 @@ export class JobScheduler {
     });
     this.state.events.append(job.id, "queued", { versionNumber }, now);
     // Looked at now, even behind a later alarm (an outbox retry, a dead invocation's
-    // watchdog); an invocation at work here schedules the next job itself when it ends.
-    if (!this.working) {
+    // watchdog); an invocation at work here re-arms it when it ends (it may have chosen its
+    // next alarm before this job existed).
+    if (this.working) this.enqueuedWhileWorking = true;
+    else {
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > now) await this.ctx.storage.setAlarm(now);
     }
@@ -133,7 +134,7 @@ export class JobScheduler {
   async alarm(): Promise<void> {
     if (!this.state.hasSchema) return;
     const limits = jobLimits(this.env);
-    const watchdogMs = limits.invocationBudgetMs + WATCHDOG_MARGIN_MS;
+    const watchdogMs = limits.watchdogMs;
     if (this.working) {
       // This instance is on it (a long job outlived the watchdog): keep a watchdog armed.
       await this.ctx.storage.setAlarm(Date.now() + watchdogMs);
@@ -148,6 +149,10 @@ export class JobScheduler {
     } finally {
       stopHeartbeat();
       this.working = false;
+      if (this.enqueuedWhileWorking) {
+        this.enqueuedWhileWorking = false;
+        await this.ctx.storage.setAlarm(Date.now());
+      }
     }
   }
 
