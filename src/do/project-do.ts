@@ -62,9 +62,10 @@ export class ProjectDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.state = new ProjectState(ctx, env);
-    this.retention = new Retention(ctx, env, this.state);
-    this.scheduler = new JobScheduler(ctx, env, this.state, this.retention);
+    const currentEnv = (): Env => this.env;
+    this.state = new ProjectState(ctx, currentEnv);
+    this.retention = new Retention(ctx, currentEnv, this.state);
+    this.scheduler = new JobScheduler(ctx, currentEnv, this.state, this.retention);
   }
 
   /** Main's branch registry; null on a branch object (and on an object never set up). */

@@ -47,12 +47,13 @@ export class ProjectState {
   /** Only a created project has a schema: reading an unknown project id writes nothing. */
   hasSchema: boolean;
   private readonly ctx: DurableObjectState;
-  private readonly env: Env;
+  /** Read at each use: a test may point one instance at another database (test/worker/outbox.test.ts). */
+  private readonly envOf: () => Env;
   private flushing: Promise<boolean> = Promise.resolve(true);
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: () => Env) {
     this.ctx = ctx;
-    this.env = env;
+    this.envOf = env;
     const sql = ctx.storage.sql;
     this.hasSchema = schemaExists(sql);
     // Setup only: no I/O beyond this object's own storage.
@@ -62,7 +63,7 @@ export class ProjectState {
     this.chain = new ChainStore(sql);
     this.events = new EventStore(sql);
     this.outbox = new OutboxStore(sql);
-    this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env));
+    this.clock = new DevClock(ctx.storage.kv, devClockEnabled(env()));
     this.memory = new MemoryStore(sql);
     this.runs = new RunStore(sql);
     this.workspace = new WorkspaceStore(sql);
@@ -70,6 +71,11 @@ export class ProjectState {
     this.branches = new BranchStore(sql);
     this.policy = new PolicyStore(sql);
   }
+
+  private get env(): Env {
+    return this.envOf();
+  }
+
 
   /** Tables are made on the first create (of the project or of a branch). */
   ensureSchema(): void {

@@ -27,14 +27,20 @@ export interface RetentionReport {
 // garbage) and any branch asks main to, after a job.
 export class Retention {
   private readonly ctx: DurableObjectState;
-  private readonly env: Env;
+  /** Read at each use: a test may point one instance at another database (test/worker/outbox.test.ts). */
+  private readonly envOf: () => Env;
   private readonly state: ProjectState;
 
-  constructor(ctx: DurableObjectState, env: Env, state: ProjectState) {
+  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState) {
     this.ctx = ctx;
-    this.env = env;
+    this.envOf = env;
     this.state = state;
   }
+
+  private get env(): Env {
+    return this.envOf();
+  }
+
 
   /** After a job: this object's own pruning, then the project's retention when it is due. */
   afterJob(projectId: string, now: number): void {

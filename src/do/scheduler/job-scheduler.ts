@@ -33,7 +33,8 @@ export interface AfterJob {
 // in SQLite, so nothing is lost to a restart and nothing runs twice.
 export class JobScheduler {
   private readonly ctx: DurableObjectState;
-  private readonly env: Env;
+  /** Read at each use: a test may point one instance at another database (test/worker/outbox.test.ts). */
+  private readonly envOf: () => Env;
   private readonly state: ProjectState;
   private readonly after: AfterJob;
   /** Enqueues one at a time: a branch awaits its version number from main in between. */
@@ -44,13 +45,18 @@ export class JobScheduler {
   private enqueuedWhileWorking = false;
   private readonly heartbeat: InvocationHeartbeat;
 
-  constructor(ctx: DurableObjectState, env: Env, state: ProjectState, after: AfterJob) {
+  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState, after: AfterJob) {
     this.ctx = ctx;
-    this.env = env;
+    this.envOf = env;
     this.state = state;
     this.after = after;
     this.heartbeat = new InvocationHeartbeat(ctx.storage.kv);
   }
+
+  private get env(): Env {
+    return this.envOf();
+  }
+
 
   /** One enqueue at a time, so version numbers follow the queue's order. */
   serialized<T>(work: () => Promise<T>): Promise<T> {
