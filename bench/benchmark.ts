@@ -8,6 +8,7 @@ import { assumptions } from "./assumptions.ts";
 import { calibration } from "./calibration.ts";
 import type { StepCheck } from "./calibration.ts";
 import { runChain } from "./chain.ts";
+import { currentCommit } from "./commit.ts";
 import type { ChainSpec } from "./chain.ts";
 import { runEdge } from "./edge.ts";
 import { modesNamed } from "./modes.ts";
@@ -19,6 +20,18 @@ import { scenarios } from "./scenarios.ts";
 import { drawPauses } from "./think-time.ts";
 import type { BenchResults, ChainResult, EdgeResult } from "./types.ts";
 import { workload } from "./workload.ts";
+import type { Workload } from "./workload.ts";
+
+/** What the scenarios' workloads drew: ordinary edits, how many of them name features, context-dependent updates. */
+function workloadMix(featureShare: number, workloads: readonly Workload[]): BenchResults["workload"] {
+  const updates = workloads.flatMap((w) => w.updates);
+  return {
+    featureShare,
+    ordinaryEdits: updates.filter((u) => u.kind === "edit").length,
+    featureRequests: updates.filter((u) => u.names === "feature").length,
+    contextDependent: updates.filter((u) => u.kind !== "edit").length,
+  };
+}
 
 function engineVersion(): string {
   const url = new URL("../node_modules/@anthropic-ai/claude-agent-sdk/package.json", import.meta.url);
@@ -32,12 +45,16 @@ const POLICY_MODE = "policy";
 /** `referenceFor`: the reference executor for a scenario's seed (scaffolded content depends on it); null: quality is not measured. */
 export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: number) => Reference) | null, log: (line: string) => void): Promise<BenchResults> {
   const started = Date.now();
+  // Read before the run: a commit made while it runs does not describe the code it measured.
+  const commit = currentCommit();
   const modes = modesNamed(options.modes);
   const list = scenarios(options.sizes, options.seeds, options.updates);
   const commonVars = { COMPACTION_POLICY: "threshold", DEV_CLOCK_ENABLED: "true" };
   // Scenario-major order: a scenario's modes run side by side, under the same machine load.
+  const workloads: Workload[] = [];
   const specs: ChainSpec[] = list.flatMap((scenario) => {
-    const work = workload({ ...scenario, contextChance: options.contextChance });
+    const work = workload({ ...scenario, contextChance: options.contextChance, featureShare: options.featureShare });
+    workloads.push(work);
     const pauses = drawPauses(scenario.updates, scenario.seed);
     const reference = referenceFor === null ? null : referenceFor(scenario.seed);
     const vars = { ...commonVars, COMPACTION_THRESHOLD_TOKENS: String(scenario.compactionThreshold) };
@@ -55,6 +72,8 @@ export async function runBenchmark(options: BenchOptions, referenceFor: ((seed: 
   const policyChains = chains.filter((c) => c.mode === POLICY_MODE);
   return {
     generatedAt: new Date().toISOString(),
+    commit,
+    workload: workloadMix(options.featureShare, workloads),
     config: { ...config, modes: modes.map((m) => ({ name: m.name, vars: m.vars })), commonVars },
     environment: {
       node: process.version,

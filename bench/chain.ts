@@ -130,6 +130,7 @@ export async function runChain(spec: ChainSpec, checks: StepCheck[], log: (line:
         n: update.n,
         version: update.version,
         kind: update.kind,
+        names: update.names,
         refersTo: update.refersTo,
         pauseMs: thinkTime.ms,
         pauseBand: thinkTime.band,

@@ -6,10 +6,18 @@ export interface ModeSpec {
   vars: Readonly<Record<string, string>>;
 }
 
+/**
+ * The status quo this round replaces, pinned: the product as deployed before it (wrangler.toml
+ * at that time: SESSION_POLICY=economic with plain fresh weighed ×2, the full metadata step
+ * resuming the update's session). Its vars are explicit so later defaults cannot move it.
+ */
+const LEGACY: ModeSpec = { name: "legacy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", METADATA_STEP: "legacy" } };
+
 export const MODES: readonly ModeSpec[] = [
-  // The product before the resume policy (SESSION_POLICY=always) with resume off: every update a new session.
+  LEGACY,
+  // Every update a new session, with the default (lean) metadata step: the fixed rule the policy must not lose to.
   { name: "fresh", vars: { SESSION_RESUME_ENABLED: "false", SESSION_POLICY: "always" } },
-  // The product before the resume policy: resume whenever the seed rules allow.
+  // Resume whenever the product's rules allow (SESSION_POLICY=always), with the default metadata step.
   { name: "resume", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "always" } },
   // The resume policy (docs/policy.md): per update the cheapest of resume, compact then resume, a handoff, fresh.
   { name: "policy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic" } },

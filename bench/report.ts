@@ -97,8 +97,8 @@ export function policyTable(p: PolicyResult): string {
 
 /** The issue's targets: value, target, met. */
 export function targetsTable(p: PolicyResult): string {
-  const value = (name: string, v: number | null): string => (name.startsWith("context quality") ? signedPts(v) : name.startsWith("median") ? pct(v) : ratio(v));
-  return table(["target (issue #10)", "measured", "target", "met"], p.targets.map((t) => [t.name, value(t.name, t.value), t.target, t.met === null ? "–" : t.met ? "yes" : "no"]));
+  const value = (name: string, v: number | null): string => (name.startsWith("context quality") ? signedPts(v) : /prediction error/.test(name) ? pct(v) : ratio(v));
+  return table(["target", "measured", "target", "met"], p.targets.map((t) => [t.name, value(t.name, t.value), t.target, t.met === null ? "–" : t.met ? "yes" : "no"]));
 }
 
 export function edgeTable(e: EdgeResult): string {

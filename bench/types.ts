@@ -47,6 +47,8 @@ export interface UpdateRecord {
   n: number;
   version: number;
   kind: UpdateKind;
+  /** How an ordinary edit named what to change (a feature, found by search, or the file); null for context-dependent updates. */
+  names: "feature" | "path" | null;
   refersTo: number | null;
   /** The user's pause before this update (think time), and its band. */
   pauseMs: number;
@@ -143,6 +145,10 @@ export interface EdgeResult {
 
 export interface BenchResults {
   generatedAt: string;
+  /** The code measured: `git rev-parse HEAD`, and whether the tree had uncommitted changes (null: not a git checkout). */
+  commit: { sha: string; dirty: boolean } | null;
+  /** The workload mix: the configured share of ordinary edits that name features, and what the scenarios drew. */
+  workload: { featureShare: number; ordinaryEdits: number; featureRequests: number; contextDependent: number };
   config: Record<string, unknown>;
   environment: Record<string, string | number>;
   calibration: Calibration;

@@ -15,7 +15,7 @@ import { startStack } from "./stack.ts";
 const { values } = parseArgs({ options: { files: { type: "string", default: "30" }, updates: { type: "string", default: "40" }, seed: { type: "string", default: "1" } } });
 const files = Number(values.files);
 const updates = Number(values.updates);
-const plan = workload({ files, fileKb: null, updates, seed: Number(values.seed), contextChance: 0 });
+const plan = workload({ files, fileKb: null, updates, seed: Number(values.seed), contextChance: 0, featureShare: 0 });
 
 const stack = await startStack({ latencyScale: 0, vars: { COMPACTION_POLICY: "never" } });
 try {

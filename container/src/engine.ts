@@ -22,6 +22,8 @@ export interface EngineInput {
   cwd: string;
   resume: string | null;
   forkSession: boolean;
+  /** The model to run with; null: the engine's default (or ANTHROPIC_MODEL). */
+  model: string | null;
   /** The engine process environment (replaces process.env entirely). */
   env: Record<string, string>;
   maxTurns: number;
@@ -83,6 +85,7 @@ export async function runEngine(input: EngineInput): Promise<EngineRun> {
     settingSources: [],
     strictMcpConfig: true,
     maxTurns: input.maxTurns,
+    ...(input.model !== null ? { model: input.model } : {}),
     ...(input.resume !== null ? { resume: input.resume, forkSession: input.forkSession } : {}),
     ...(input.onStderr !== undefined ? { stderr: input.onStderr } : {}),
   };

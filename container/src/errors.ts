@@ -1,5 +1,5 @@
 // Error types and the rules that map engine outcomes to protocol error codes.
-import type { ErrorEvent, HttpErrorCode, RunErrorCode } from "./protocol.ts";
+import type { ErrorEvent, HttpErrorCode, RunErrorCode, TranscriptFinding } from "./protocol.ts";
 
 /** An error answered with the JSON envelope before any stream starts. */
 export class HttpError extends Error {
@@ -17,15 +17,18 @@ export class RunFailure extends Error {
   readonly code: RunErrorCode;
   readonly retryable: boolean;
   readonly sessionId: string | null;
-  constructor(code: RunErrorCode, message: string, opts: { retryable?: boolean; sessionId?: string | null } = {}) {
+  readonly findings: TranscriptFinding[] | null;
+  constructor(code: RunErrorCode, message: string, opts: { retryable?: boolean; sessionId?: string | null; findings?: TranscriptFinding[] } = {}) {
     super(message);
     this.code = code;
     this.retryable = opts.retryable ?? code === "overloaded";
     this.sessionId = opts.sessionId ?? null;
+    this.findings = opts.findings ?? null;
   }
 
   toEvent(): ErrorEvent {
-    return { type: "error", code: this.code, message: this.message, retryable: this.retryable, sessionId: this.sessionId };
+    const event: ErrorEvent = { type: "error", code: this.code, message: this.message, retryable: this.retryable, sessionId: this.sessionId };
+    return this.findings === null ? event : { ...event, findings: this.findings };
   }
 }
 

@@ -1,6 +1,6 @@
 // One protocol operation end to end: check the session to resume, run the engine, classify
 // the outcome, and build the final event (usage, metadata, workspace fingerprint).
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { classifyOutcome } from "./classify.ts";
 import type { RunnerConfig } from "./config.ts";
 import { engineEnv } from "./config.ts";
@@ -12,8 +12,11 @@ import { usageMismatch } from "./model-proxy/reconcile.ts";
 import type { ModelProxy, RunTraffic } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
 import { buildPrompt, parseMetadata } from "./prompts.ts";
+import { factsOf } from "./file-facts.ts";
+import { parseMetadataPatch } from "./lean-metadata.ts";
 import type { FinalEvent, RunEvent, RunRequest } from "./protocol.ts";
-import { checkTranscript, findTranscript, readCostState, ZERO_COST_STATE } from "./transcripts.ts";
+import { prepareResume } from "./transcript-check/prepare.ts";
+import { ZERO_COST_STATE } from "./transcripts.ts";
 import type { CostState } from "./transcripts.ts";
 import { runUsage } from "./usage.ts";
 
@@ -41,20 +44,13 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   await mkdir(paths.workspace, { recursive: true });
   await mkdir(paths.claudeConfig, { recursive: true });
 
-  // Check the transcript ourselves first: the engine answers "No conversation found" for a
-  // file it cannot parse, and silently resumes a file whose lines belong to another session.
-  let transcriptExisted = false;
-  let baseline: CostState = ZERO_COST_STATE;
-  if (req.resumeSessionId !== null) {
-    const found = await findTranscript(paths, req.resumeSessionId);
-    if (found !== null) {
-      transcriptExisted = true;
-      const text = await readFile(found.path, "utf8");
-      const check = checkTranscript(text, req.resumeSessionId, true);
-      if (!check.ok) throw new RunFailure("session_corrupted", `transcript of session ${req.resumeSessionId} is unusable: ${check.reason}`);
-      baseline = readCostState(text);
-    }
-  }
+  // Check the transcript ourselves first (container/src/transcript-check/): the engine
+  // answers "No conversation found" for a file it cannot parse, silently resumes a file
+  // whose lines belong to another session, and sends the model whatever chain it finds.
+  const target = req.resumeSessionId === null ? null : await prepareResume(paths, req.resumeSessionId, req.forkSession);
+  if (target?.repair != null) ctx.emit({ type: "transcript_repaired", ...target.repair });
+  const transcriptExisted = target?.transcriptExisted ?? false;
+  const baseline: CostState = target?.baseline ?? ZERO_COST_STATE;
 
   const started = Date.now();
   let stderrTail = "";
@@ -69,8 +65,9 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     run = await runEngine({
       prompt: buildPrompt(req),
       cwd: paths.workspace,
-      resume: req.resumeSessionId,
-      forkSession: req.forkSession,
+      resume: target?.sessionId ?? null,
+      forkSession: target?.forkSession ?? req.forkSession,
+      model: req.model,
       env: engineEnv(config, paths, model, req.cacheTtl),
       maxTurns: config.maxTurns,
       signal,
@@ -148,7 +145,11 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     filesRead: run.filesRead,
     refusedToolCalls: run.refusedToolCalls,
     text: result.result,
-    metadata: req.operation === "metadata" ? parseMetadata(result.result) : null,
+    metadata: req.operation === "metadata" && req.documentationPatch === null ? parseMetadata(result.result) : null,
+    ...(req.operation === "metadata" && req.documentationPatch !== null
+      ? { metadataPatch: parseMetadataPatch(result.result, req.documentationPatch), fileFacts: files.map(factsOf) }
+      : {}),
     fingerprint,
+    ...(target?.repair != null ? { transcriptRepair: target.repair } : {}),
   };
 }

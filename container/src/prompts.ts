@@ -1,6 +1,7 @@
 // The prompts the runner sends for each operation, and parsing of the metadata answer.
 import { METADATA_MARKER, Metadata } from "./protocol.ts";
 import type { MetadataContext, RunRequest } from "./protocol.ts";
+import { leanMetadataPrompt } from "./lean-metadata.ts";
 
 /** Delimiters of the previous documentation inside the metadata prompt (the model simulator reads them too). */
 export const PREVIOUS_DOCUMENTATION_OPEN = "<previous-documentation>";
@@ -22,7 +23,7 @@ export function parseVersionLabel(line: string): number | null {
   return match?.[1] === undefined ? null : Number(match[1]);
 }
 
-export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext"> & Partial<Pick<RunRequest, "handoff">>): string {
+export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext"> & Partial<Pick<RunRequest, "handoff" | "documentationPatch">>): string {
   switch (req.operation) {
     case "build":
     case "update": {
@@ -34,7 +35,7 @@ export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "vers
       // The slash command is how Claude Code compacts a session in headless mode.
       return "/compact";
     case "metadata":
-      return metadataPrompt(req.prompt, req.metadataContext);
+      return req.documentationPatch == null ? metadataPrompt(req.prompt, req.metadataContext) : leanMetadataPrompt(req.prompt, req.documentationPatch);
   }
 }
 

@@ -43,6 +43,22 @@ export const MetadataContext = z.object({
 });
 export type MetadataContext = z.infer<typeof MetadataContext>;
 
+/**
+ * The lean metadata step (docs/runner-protocol.md): the model only describes the paths added
+ * or modified since the documented version (each with its previous entry, null when it had
+ * none) and writes the recommendations; the product applies that patch to the previous
+ * documentation and computes every other fact itself. Removed paths are listed so the model
+ * does not describe them; the product drops their entries.
+ */
+export const DocumentationPatchContext = z.object({
+  changed: z.array(z.object({ path: z.string().min(1).max(4096), previousEntry: z.string().max(2000).nullable() })).max(MAX_CHANGED_PATHS),
+  removed: z.array(z.string().min(1).max(4096)).max(MAX_CHANGED_PATHS),
+});
+export type DocumentationPatchContext = z.infer<typeof DocumentationPatchContext>;
+
+/** A model id for one run (`claude-haiku-4-5`); null: the engine's default model. */
+export const ModelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, "model must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$");
+
 /** Bound of a handoff (about 12 K tokens); the Durable Object builds it within its own, smaller budget. */
 export const MAX_HANDOFF_CHARS = 50_000;
 
@@ -65,6 +81,10 @@ export const RunRequest = z
     versionNumber: z.number().int().positive().optional(),
     /** Metadata only: documentation to update instead of writing it from scratch. */
     metadataContext: MetadataContext.nullable().default(null),
+    /** Metadata only: run the lean step (a patch for these paths) instead of re-emitting the whole documentation. */
+    documentationPatch: DocumentationPatchContext.nullable().default(null),
+    /** The model the engine runs this operation with; null: the engine's default. */
+    model: ModelId.nullable().default(null),
     /**
      * A new session's first prompt carries this before the labelled request: what the
      * product knows of the project (documentation, recent requests with their version
@@ -84,6 +104,9 @@ export const RunRequest = z
     }
     if (req.handoff !== null && (req.resumeSessionId !== null || (req.operation !== "build" && req.operation !== "update"))) {
       ctx.addIssue({ code: "custom", path: ["handoff"], message: "a handoff only goes with a build or update that starts a new session" });
+    }
+    if (req.documentationPatch !== null && (req.operation !== "metadata" || req.metadataContext !== null)) {
+      ctx.addIssue({ code: "custom", path: ["documentationPatch"], message: "documentationPatch goes only with a metadata run, instead of metadataContext" });
     }
     if ((req.operation === "build" || req.operation === "update") && req.prompt.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["prompt"], message: `${req.operation} requires a non-empty prompt` });
@@ -130,9 +153,29 @@ export const Metadata = z.object({
 });
 export type Metadata = z.infer<typeof Metadata>;
 
+/** The lean metadata step's answer: one entry per changed path it describes, and the recommendations. */
+export const MetadataPatch = z.object({
+  recommendations: z.array(z.string().max(2000)).max(50),
+  entries: z.record(z.string(), z.string().max(2000)),
+});
+export type MetadataPatch = z.infer<typeof MetadataPatch>;
+
+/** Facts about one workspace file, computed by the runner (never asked of the model). */
+export const FileFacts = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  lines: z.number().int().nonnegative(),
+  /** The first non-blank line, trimmed and cut at MAX_FIRST_LINE_CHARS; "" for an empty or binary file. */
+  firstLine: z.string(),
+});
+export type FileFacts = z.infer<typeof FileFacts>;
+export const MAX_FIRST_LINE_CHARS = 120;
+
 export const RunErrorCode = z.enum([
   "session_not_found",
   "session_corrupted",
+  /** The runner's own check refused the transcript before the engine ran (see `findings`). */
+  "transcript_invalid",
   "overloaded",
   "compact_failed",
   "bad_request",
@@ -140,6 +183,36 @@ export const RunErrorCode = z.enum([
   "internal",
 ]);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
+
+/**
+ * What the runner's transcript check (container/src/transcript-check/) found wrong with a
+ * transcript before resuming it. `detail` names lines, uuids and tool_use ids, never content.
+ */
+export const TranscriptFindingKind = z.enum([
+  "truncated_last_line",
+  "invalid_json",
+  "not_an_object",
+  "other_session",
+  "no_conversation",
+  "broken_chain",
+  "duplicate_line",
+  "duplicate_uuid",
+  "dangling_tool_use",
+  "orphan_tool_result",
+]);
+export type TranscriptFindingKind = z.infer<typeof TranscriptFindingKind>;
+
+export const TranscriptFinding = z.object({
+  kind: TranscriptFindingKind,
+  /** 1-based line of the transcript file; null when the finding is about the whole file. */
+  line: z.number().int().positive().nullable(),
+  detail: z.string().max(300),
+  /** Whether the runner can repair it on a copy (a truncated last line, an interrupted turn's calls, a repeated line). */
+  repairable: z.boolean(),
+});
+export type TranscriptFinding = z.infer<typeof TranscriptFinding>;
+/** At most this many findings travel; the rest are counted in the message. */
+export const MAX_TRANSCRIPT_FINDINGS = 20;
 
 export const StartedEvent = z.object({
   type: z.literal("started"),
@@ -150,6 +223,17 @@ export const StartedEvent = z.object({
 export const SessionEvent = z.object({ type: z.literal("session"), sessionId: SessionId });
 export const AssistantTextEvent = z.object({ type: z.literal("assistant_text"), text: z.string().max(2000) });
 export const ToolUseEvent = z.object({ type: z.literal("tool_use"), name: z.string(), target: z.string().nullable() });
+/**
+ * The transcript to resume had only repairable faults: the runner repaired a copy under a new
+ * session id (`copySessionId`) and resumes that; the original file is left as it was.
+ */
+export const TranscriptRepairedEvent = z.object({
+  type: z.literal("transcript_repaired"),
+  sessionId: SessionId,
+  copySessionId: SessionId,
+  findings: z.array(TranscriptFinding).max(MAX_TRANSCRIPT_FINDINGS),
+});
+export type TranscriptRepairedEvent = z.infer<typeof TranscriptRepairedEvent>;
 /** A tool call the runner refused before it ran (confinement to the workspace); the model got `reason` as the tool's error. */
 export const ToolRefusedEvent = z.object({ type: z.literal("tool_refused"), name: z.string(), target: z.string().nullable(), reason: z.string() });
 
@@ -177,7 +261,12 @@ export const ResultEvent = z.object({
   refusedToolCalls: z.number().int().nonnegative(),
   text: z.string(),
   metadata: Metadata.nullable(),
+  /** Lean metadata runs: the model's patch (null when its answer held none) and the workspace's facts. Absent otherwise. */
+  metadataPatch: MetadataPatch.nullable().optional(),
+  fileFacts: z.array(FileFacts).optional(),
   fingerprint: Fingerprint,
+  /** Set when the resumed transcript was repaired on a copy first (see TranscriptRepairedEvent). */
+  transcriptRepair: TranscriptRepairedEvent.omit({ type: true }).optional(),
 });
 export type ResultEvent = z.infer<typeof ResultEvent>;
 
@@ -190,6 +279,8 @@ export const ErrorEvent = z.object({
   sessionId: SessionId.nullable(),
   /** Tool calls refused before the run failed; absent when the engine never ran. */
   refusedToolCalls: z.number().int().nonnegative().optional(),
+  /** transcript_invalid: what the check found (no content). */
+  findings: z.array(TranscriptFinding).max(MAX_TRANSCRIPT_FINDINGS).optional(),
 });
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 
@@ -199,6 +290,7 @@ export const RunEvent = z.discriminatedUnion("type", [
   AssistantTextEvent,
   ToolUseEvent,
   ToolRefusedEvent,
+  TranscriptRepairedEvent,
   ResultEvent,
   ErrorEvent,
 ]);

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { isNotFound, writeFileAtomic } from "./fsutil.ts";
 import type { ProjectPaths } from "./paths.ts";
+import { readLines } from "./transcript-check/lines.ts";
 
 export interface TranscriptLocation {
   path: string;
@@ -46,28 +47,17 @@ export type TranscriptCheck = { ok: true; lines: number } | { ok: false; reason:
  * file with one is still resumable; an upload must be whole.
  */
 export function checkTranscript(text: string, sessionId: string, allowTruncatedTail: boolean): TranscriptCheck {
-  const rawLines = text.split("\n");
-  const terminated = text.endsWith("\n");
   let own = 0;
   let count = 0;
-  for (let i = 0; i < rawLines.length; i++) {
-    const line = rawLines[i] ?? "";
-    if (line.trim() === "") continue;
-    const isTail = i === rawLines.length - 1 && !terminated;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      if (isTail && allowTruncatedTail) continue;
-      return { ok: false, reason: `line ${i + 1} is not valid JSON` };
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return { ok: false, reason: `line ${i + 1} is not a JSON object` };
+  for (const line of readLines(text)) {
+    if (line.value === null) {
+      if (line.unterminatedTail && line.fault === "invalid_json" && allowTruncatedTail) continue;
+      return { ok: false, reason: line.fault === "invalid_json" ? `line ${line.n} is not valid JSON` : `line ${line.n} is not a JSON object` };
     }
     count++;
-    const named = (value as { sessionId?: unknown }).sessionId;
+    const named = line.value.sessionId;
     if (named === undefined) continue;
-    if (named !== sessionId) return { ok: false, reason: `line ${i + 1} belongs to another session` };
+    if (named !== sessionId) return { ok: false, reason: `line ${line.n} belongs to another session` };
     own++;
   }
   if (own === 0) return { ok: false, reason: "the transcript has no entries of this session" };

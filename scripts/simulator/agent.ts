@@ -3,6 +3,7 @@
 // their outcomes; the server is stateless, so every request replays the current turn's
 // recorded calls and results through a fresh generator and answers with whatever it yields next.
 import type { ToolExchange } from "./conversation.ts";
+import { featurePatternSource, mentionsFeature } from "./features.ts";
 import { applyExchange, displayPath, filesUnder, listedPaths, resolvePath } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
 import type { Edit, Resolved } from "./resolve.ts";
@@ -130,6 +131,15 @@ function searchCall(tools: ReadonlySet<string>, dir: string, text: string): Tool
   if (!tools.has("Bash")) return null;
   const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
   return { name: "Bash", input: { command: `grep -rlF -- ${quote(text)} ${quote(dir)}`, description: `Find files containing ${text}` } };
+}
+
+/** Files that name a feature: a case-insensitive Grep for its words (or `grep -rliE` through Bash). */
+function featureSearchCall(tools: ReadonlySet<string>, dir: string, feature: string): ToolCall | null {
+  const pattern = featurePatternSource(feature);
+  if (tools.has("Grep")) return { name: "Grep", input: { pattern, path: dir, "-i": true, output_mode: "files_with_matches" } };
+  if (!tools.has("Bash")) return null;
+  const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+  return { name: "Bash", input: { command: `grep -rliE -- ${quote(pattern)} ${quote(dir)}`, description: `Find the ${feature}` } };
 }
 
 function appendCall(path: string, content: string, text: string): ToolCall {
@@ -309,6 +319,32 @@ class Agent {
     return `renamed ${search} to ${replacement} in ${done} of ${files.length} files`;
   }
 
+  /**
+   * Where a feature lives. When the content of a file that names it is in context (the
+   * session wrote or read it, or compaction re-attached it), the model goes straight there;
+   * otherwise it searches the workspace for the feature's name and reads what matches.
+   */
+  *featureFiles(feature: string): Step<string[]> {
+    const inContext = [...this.#env.k.contents].filter(([, content]) => mentionsFeature(content, feature)).map(([p]) => p).sort();
+    if (inContext.length > 0) return inContext;
+    const cwd = this.#env.k.cwd;
+    const call = cwd === null ? null : featureSearchCall(this.#env.tools, cwd, feature);
+    if (call === null) return [];
+    const outcome = yield* one(call);
+    const candidates = outcome.isError ? [] : listedPaths(this.#env.k, outcome.text);
+    yield* this.readFiles(candidates);
+    return candidates.filter((p) => mentionsFeature(this.#env.k.contents.get(p) ?? "", feature));
+  }
+
+  /** One change to every file of a feature, file after file. */
+  *inFeature(feature: string, change: (path: string) => Step<string>): Step<string> {
+    const files = yield* this.featureFiles(feature);
+    if (files.length === 0) return `found no file for the ${feature}`;
+    const reports: string[] = [];
+    for (const path of files) reports.push(yield* change(path));
+    return `${reports.join("; ")} (the ${feature})`;
+  }
+
   *run(step: Edit): Step<string> {
     switch (step.op) {
       case "create":
@@ -325,6 +361,12 @@ class Agent {
         return this.missingTools("Edit", "Read") ?? (yield* this.removeTextUnder(this.abs(step.dir), step.text));
       case "replaceEverywhere":
         return this.missingTools("Edit", "Read") ?? (yield* this.replaceEverywhere(step.search, step.replacement));
+      case "featureAppend":
+        return this.missingTools("Edit", "Read", "Write") ?? (yield* this.inFeature(step.feature, (p) => this.append(p, step.text)));
+      case "featureReplace":
+        return this.missingTools("Edit", "Read") ?? (yield* this.inFeature(step.feature, (p) => this.replace(p, step.search, step.replacement)));
+      case "featureRemove":
+        return this.missingTools("Edit", "Read") ?? (yield* this.inFeature(step.feature, (p) => this.removeText(p, step.text)));
       case "scaffold":
         return this.missingTools("Write", "Read") ?? (yield* this.scaffold(this.abs(step.dir), step.count, step.kb));
       case "read": {
@@ -336,15 +378,20 @@ class Agent {
   }
 }
 
-/** The one file an edit touches; null for edits over a directory or the whole workspace. */
+/**
+ * What an edit touches: one file, or one feature (one file, found by search: features live
+ * in a file each); null for edits over a directory or the whole workspace.
+ */
 function touchedFile(step: Edit): string | null {
+  if (step.op === "featureAppend" || step.op === "featureReplace" || step.op === "featureRemove") return `feature:${step.feature}`;
   return step.op === "create" || step.op === "append" || step.op === "replace" || step.op === "removeText" || step.op === "read" ? step.path : null;
 }
 
 /**
- * Consecutive edits of different single files are independent: they run side by side, their
- * calls sharing responses. An edit of a file already in the group, or one over a directory
- * or the workspace, starts a new group (it depends on what came before).
+ * Consecutive edits of different single files (or features) are independent: they run side
+ * by side, their calls sharing responses (the searches for two features go out together).
+ * An edit of a file already in the group, or one over a directory or the workspace, starts a
+ * new group (it depends on what came before).
  */
 function independentGroups(steps: readonly Edit[]): Edit[][] {
   const groups: Edit[][] = [];

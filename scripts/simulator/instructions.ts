@@ -1,6 +1,7 @@
 // The instruction language the simulated model understands (docs/simulator.md): one
-// instruction per line of the current request; other lines are prose and ignored. The last
-// three forms refer to earlier requests and are carried out only with them in context
+// instruction per line of the current request; other lines are prose and ignored. The
+// feature forms name what to change, not where: the model finds the file (agent.ts). The
+// last three forms refer to earlier requests and are carried out only with them in context
 // (resolve.ts).
 import type { SizeKb } from "./scaffold-size.ts";
 
@@ -9,10 +10,13 @@ export type Instruction =
   | { op: "append"; path: string; text: string }
   | { op: "appendAll"; dir: string; text: string }
   | { op: "replace"; path: string; search: string; replacement: string }
+  | { op: "featureAppend"; feature: string; text: string }
+  | { op: "featureReplace"; feature: string; search: string; replacement: string }
   | { op: "scaffold"; count: number; dir: string; kb: SizeKb | null }
   | { op: "read"; path: string }
   | { op: "undo"; version: number }
   | { op: "repeatEdit"; from: string; to: string }
+  | { op: "repeatFeatureEdit"; from: string; to: string }
   | { op: "renameAdded"; name: string };
 
 export const MAX_SCAFFOLD_FILES = 500;
@@ -28,7 +32,18 @@ function withNewline(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
 
+/** A feature's name: words of letters (features.ts), e.g. "price badge". */
+const FEATURE = "([A-Za-z]+(?: [A-Za-z]+)*?)";
+
 const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
+  (line) => {
+    const m = new RegExp(`^append to the ${FEATURE} feature:\\s(.*)$`, "i").exec(line);
+    return m ? { op: "featureAppend", feature: (m[1] ?? "").toLowerCase(), text: withNewline(unescapeText(m[2] ?? "")) } : null;
+  },
+  (line) => {
+    const m = new RegExp(`^replace in the ${FEATURE} feature:\\s(.+?)\\s=>\\s(.*)$`, "i").exec(line);
+    return m ? { op: "featureReplace", feature: (m[1] ?? "").toLowerCase(), search: unescapeText(m[2] ?? ""), replacement: unescapeText(m[3] ?? "") } : null;
+  },
   (line) => {
     const m = /^create\s+(\S+)\s+with\s(.*)$/i.exec(line);
     return m ? { op: "create", path: m[1] ?? "", content: withNewline(unescapeText(m[2] ?? "")) } : null;
@@ -59,6 +74,10 @@ const RULES: ReadonlyArray<(line: string) => Instruction | null> = [
     const m = /^undo (?:the changes? (?:of|from|made (?:in|by)) )?version\s+(\d+)\.?$/i.exec(line);
     const version = Number(m?.[1]);
     return m && version >= 1 ? { op: "undo", version } : null;
+  },
+  (line) => {
+    const m = new RegExp(`^make the same edit you made to the ${FEATURE} feature in the ${FEATURE} feature\\.?$`, "i").exec(line);
+    return m ? { op: "repeatFeatureEdit", from: (m[1] ?? "").toLowerCase(), to: (m[2] ?? "").toLowerCase() } : null;
   },
   (line) => {
     const m = /^make the same edit you made to\s+(\S+)\s+in\s+(\S+?)\.?$/i.exec(line);

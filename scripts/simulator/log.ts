@@ -25,6 +25,8 @@ export interface RequestLogEntry {
   tools: string[];
   /** Every user prompt text in `messages`, oldest first (system reminders removed, 300 chars max each). */
   userPrompts: string[];
+  /** Where the request broke the API's tool_use/tool_result pairing (pairing.ts); empty when it did not. */
+  toolPairingErrors: string[];
   /** tool_result blocks answering the model's calls since the latest prompt. */
   toolResults: number;
   /** Files whose content the model had in context when it answered. */

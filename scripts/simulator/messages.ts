@@ -17,6 +17,7 @@ import { outputMs, sleep, ttftMs } from "./latency.ts";
 import type { LatencyConfig } from "./latency.ts";
 import type { LoggedToolCall, RequestLog, RequestLogEntry } from "./log.ts";
 import { respond } from "./model.ts";
+import { toolPairingErrors } from "./pairing.ts";
 import { costUsd } from "./pricing.ts";
 import { BadRequest, parseRequest } from "./request.ts";
 import { messageJson, streamError, streamMessage } from "./sse.ts";
@@ -83,6 +84,7 @@ function newEntry(seq: number, path: string, sessionId: string | null, sim: SimR
     messageCount: sim?.messages.length ?? 0,
     tools: sim?.tools.map((t) => t.name) ?? [],
     userPrompts: sim === null ? [] : userPrompts(sim.messages).map((p) => p.text.slice(0, PROMPT_PREVIEW_CHARS)),
+    toolPairingErrors: sim === null ? [] : toolPairingErrors(sim.messages),
     toolResults: 0,
     filesInContext: 0,
     toolCalls: [],

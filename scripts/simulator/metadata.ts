@@ -57,7 +57,7 @@ function entries(documentation: string): Map<string, string> {
 }
 
 /** Key files first (README, manifests), then the rest by path: what a reviewer opens first. */
-function byImportance(names: readonly string[]): string[] {
+export function byImportance(names: readonly string[]): string[] {
   const key = (p: string): number => (/(^|\/)readme(\.md)?$/i.test(p) ? 0 : /(^|\/)package\.json$/.test(p) ? 1 : 2);
   return [...names].sort((a, b) => key(a) - key(b) || a.localeCompare(b));
 }
@@ -88,7 +88,7 @@ function entryLine(name: string, content: string | undefined): string {
   return `- \`${name}\` (${lineCount(content)} lines): ${first}`;
 }
 
-function recommendations(names: readonly string[], k: Knowledge): string[] {
+export function recommendations(names: readonly string[], k: Knowledge): string[] {
   const content = (name: string): string => k.contents.get(resolvePath(k.cwd, name)) ?? "";
   const out: string[] = [];
   if (!names.some((n) => /(^|\/)readme(\.md)?$/i.test(n))) out.push("Add a README.md that explains what the project does and how to run it.");

@@ -8,6 +8,7 @@ import { detectCwd, latestPrompt, toolExchanges } from "./conversation.ts";
 import { requestContext } from "./history.ts";
 import { knowledgeFromHistory } from "./knowledge.ts";
 import { documentProject, parseMetadataContext, projectMetadata } from "./metadata.ts";
+import { leanMetadata, parseLeanContext, readChanged } from "./lean-metadata.ts";
 import { resolveRequest } from "./resolve.ts";
 import { fillSchema, shortPhrase } from "./structured.ts";
 import { compactionSummary } from "./summary.ts";
@@ -57,6 +58,11 @@ export function respond(req: SimRequest, kind: RequestKind, seed: number, reques
     case "compaction":
       return text(compactionSummary(req.messages, k));
     case "metadata": {
+      const lean = parseLeanContext(prompt?.text ?? "");
+      if (lean !== null) {
+        const step = replay(readChanged(env, lean), recorded, k);
+        return step.kind === "calls" ? calls(step.calls) : text(JSON.stringify(leanMetadata(k, lean)));
+      }
       const context = parseMetadataContext(prompt?.text ?? "");
       const step = replay(documentProject(env, context), recorded, k);
       return step.kind === "calls" ? calls(step.calls) : text(JSON.stringify(projectMetadata(k, context)));

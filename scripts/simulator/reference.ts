@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import type { LabelledRequest } from "./history.ts";
 import { labelledSections } from "./history.ts";
+import { mentionsFeature } from "./features.ts";
 import { resolveRequest } from "./resolve.ts";
 import type { Edit } from "./resolve.ts";
 import { scaffoldFileName } from "./scaffold.ts";
@@ -41,6 +42,13 @@ function under(files: Files, dir: string): string[] {
   const prefix = `${normal(dir)}/`;
   return Object.keys(files)
     .filter((p) => p.startsWith(prefix))
+    .sort();
+}
+
+/** The files that name a feature (the model finds them by search, the same rule). */
+function featureFiles(files: Files, feature: string): string[] {
+  return Object.keys(files)
+    .filter((p) => mentionsFeature(files[p] ?? "", feature))
     .sort();
 }
 
@@ -82,6 +90,18 @@ function apply(files: Files, edit: Edit, seed: number): void {
       for (let i = 1; i <= edit.count; i++) files[`${dir}/${scaffoldFileName(i, edit.count)}`] = scaffoldFile(seed, dir, i, edit.count, edit.kb);
       return;
     }
+    case "featureAppend":
+      for (const path of featureFiles(files, edit.feature)) files[path] = appendText(files[path], edit.text);
+      return;
+    case "featureReplace":
+      for (const path of featureFiles(files, edit.feature)) {
+        const content = files[path] ?? "";
+        if (edit.search !== "") files[path] = content.split(edit.search).join(edit.replacement);
+      }
+      return;
+    case "featureRemove":
+      for (const path of featureFiles(files, edit.feature)) files[path] = removeLast(files[path] ?? "", edit.text);
+      return;
     case "read":
       return;
   }

@@ -37,7 +37,11 @@ function toolResultText(content: unknown): string {
 }
 
 function parseBlock(raw: unknown, where: string): Block {
-  if (typeof raw === "string") return { kind: "text", text: raw, cache: null, key: canonical(raw), chars: raw.length };
+  // A string is the API's shorthand for one text block: the same prompt, so the same cache key.
+  // Claude Code sends the message that carried a breakpoint as a block and the same message
+  // as a string once the breakpoint has moved on; keyed apart, the next call missed the
+  // whole first turn (a handoff with it) and wrote it again.
+  if (typeof raw === "string") return { kind: "text", text: raw, cache: null, key: canonical({ type: "text", text: raw }), chars: raw.length };
   if (!isRecord(raw) || typeof raw["type"] !== "string") throw new BadRequest(`${where}: content block must be an object with a type`);
   const cache = cacheControlOf(raw);
   const key = canonical(raw);

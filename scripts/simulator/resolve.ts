@@ -11,7 +11,7 @@ import { parseInstructions } from "./instructions.ts";
 import type { Instruction } from "./instructions.ts";
 
 /** The instructions that refer to earlier requests; everything else is already an edit. */
-type ContextInstruction = Extract<Instruction, { op: "undo" | "repeatEdit" | "renameAdded" }>;
+type ContextInstruction = Extract<Instruction, { op: "undo" | "repeatEdit" | "repeatFeatureEdit" | "renameAdded" }>;
 
 export type Edit =
   | Exclude<Instruction, ContextInstruction>
@@ -20,7 +20,9 @@ export type Edit =
   /** The same in every file under `dir` that contains it. */
   | { op: "removeTextUnder"; dir: string; text: string }
   /** `replace` in every workspace file that contains `search` (found with Grep). */
-  | { op: "replaceEverywhere"; search: string; replacement: string };
+  | { op: "replaceEverywhere"; search: string; replacement: string }
+  /** Removes the last occurrence of `text` from the file(s) of a feature (the inverse of a feature append). */
+  | { op: "featureRemove"; feature: string; text: string };
 
 export type Resolved = Edit | { op: "unresolved"; report: string };
 
@@ -58,6 +60,12 @@ function inverse(edit: Edit): Edit | null {
       return { op: "replace", path: edit.path, search: edit.replacement, replacement: edit.search };
     case "replaceEverywhere":
       return { op: "replaceEverywhere", search: edit.replacement, replacement: edit.search };
+    case "featureAppend":
+      return { op: "featureRemove", feature: edit.feature, text: edit.text };
+    case "featureRemove":
+      return { op: "featureAppend", feature: edit.feature, text: edit.text };
+    case "featureReplace":
+      return { ...edit, search: edit.replacement, replacement: edit.search };
     case "create":
     case "scaffold":
     case "read":
@@ -73,18 +81,34 @@ function retarget(edit: Edit, path: string): Edit | null {
     case "replace":
     case "removeText":
       return { ...edit, path };
+    case "featureAppend":
+      return { op: "append", path, text: edit.text };
+    case "featureReplace":
+      return { op: "replace", path, search: edit.search, replacement: edit.replacement };
+    case "featureRemove":
+      return { op: "removeText", path, text: edit.text };
     default:
       return null;
   }
 }
 
+function editedFeature(edit: Edit): string | null {
+  return edit.op === "featureAppend" || edit.op === "featureReplace" || edit.op === "featureRemove" ? edit.feature : null;
+}
+
+/** The same feature edit applied to another feature. */
+function retargetFeature(edit: Edit, feature: string): Edit | null {
+  return edit.op === "featureAppend" || edit.op === "featureReplace" || edit.op === "featureRemove" ? { ...edit, feature } : null;
+}
+
+/** The path an edit names; a feature edit names none, so "the same edit you made to <path>" never repeats one. */
 function editedPath(edit: Edit): string | null {
   return edit.op === "create" || edit.op === "append" || edit.op === "replace" || edit.op === "removeText" ? edit.path : null;
 }
 
 function addedText(edits: readonly Edit[]): string | null {
   for (const edit of edits) {
-    if (edit.op === "append" || edit.op === "appendAll") return edit.text;
+    if (edit.op === "append" || edit.op === "appendAll" || edit.op === "featureAppend") return edit.text;
     if (edit.op === "create") return edit.content;
   }
   return null;
@@ -109,6 +133,15 @@ function resolveOne(instruction: Instruction, version: number | null, history: r
         if (repeated !== null) return [repeated];
       }
       return [{ op: "unresolved", report: `could not repeat the edit to ${instruction.from}: no edit to it is in this conversation` }];
+    }
+    case "repeatFeatureEdit": {
+      for (const request of [...before].reverse()) {
+        if (depth >= MAX_DEPTH) break;
+        const edit = editsOf(request, history, depth).filter((e) => editedFeature(e) === instruction.from).at(-1);
+        const repeated = edit === undefined ? null : retargetFeature(edit, instruction.to);
+        if (repeated !== null) return [repeated];
+      }
+      return [{ op: "unresolved", report: `could not repeat the edit to the ${instruction.from}: no edit to it is in this conversation` }];
     }
     case "renameAdded": {
       const previous = version === null ? before.at(-1) : before.find((h) => h.versionNumber === version - 1);

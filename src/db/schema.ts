@@ -144,6 +144,8 @@ export const projectVersions = pgTable(
     resumeReason: text("resume_reason"),
     recommendations: jsonb("recommendations"),
     documentation: text("documentation"),
+    /** The version whose metadata step wrote this documentation: itself, or (an update that changed no file) the predecessor it was carried from. Null before this was recorded. */
+    documentationFromVersion: integer("documentation_from_version"),
     /** The resume policy's choice for this version, and every option's prediction (the audit). */
     policyChoice: text("policy_choice", { enum: policyChoices }),
     policyPredictions: jsonb("policy_predictions"),

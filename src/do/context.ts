@@ -13,6 +13,7 @@ import type { VersionStore } from "./storage/versions.ts";
 import type { WorkspaceStore } from "./storage/workspace.ts";
 import type { PolicyConfig } from "../policy/config.ts";
 import type { PolicyStore } from "./storage/policy.ts";
+import type { MetadataConfig } from "../metadata/config.ts";
 
 /** Everything one job's pipeline works with; built by the DO for each alarm invocation. */
 export interface JobContext {
@@ -38,6 +39,8 @@ export interface JobContext {
   /** The resume policy's state (storage/policy.ts) and vars. */
   policy: PolicyStore;
   policyConfig: PolicyConfig;
+  /** METADATA_STEP and METADATA_MODEL. */
+  metadataConfig: MetadataConfig;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;
   /** Postgres says the session id was produced by this project (null: could not ask). */

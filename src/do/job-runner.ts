@@ -5,11 +5,12 @@ import { audit, emit, warn } from "./context.ts";
 import { compactionDue } from "./compaction.ts";
 import { decide, structuralDecision } from "./decision.ts";
 import type { Decision } from "./decision.ts";
-import { metadataContext, rememberDocumentation, rememberFailure, rememberUpdate } from "./project-memory.ts";
+import { metadataStep } from "./metadata-step.ts";
+import { rememberFailure, rememberUpdate } from "./project-memory.ts";
 import { ensureWorkspace, saveVersion, WorkspaceUnavailable } from "./rehydrate.ts";
 import type { RunExtras } from "./call.ts";
 import { compactsAtJobEnd, effectiveMode, lastStepTtl, planAbandoned, planColumns, planSession, settlePolicy } from "./session-policy.ts";
-import { runStep } from "./step.ts";
+import { optionalStep, runStep, WORKSPACE_UNAVAILABLE } from "./step.ts";
 import { recordVersion } from "./version-record.ts";
 import type { StepOutcome } from "./step.ts";
 import type { SessionPolicy } from "../policy/types.ts";
@@ -23,10 +24,7 @@ const PUBLIC_FAILURE: Record<string, string> = {
   artifacts_unavailable: "The update's files could not be saved to storage, so it was not kept.",
 };
 
-export const WORKSPACE_UNAVAILABLE = {
-  code: "workspace_unavailable",
-  message: "The project's files could not be restored exactly, so the update was stopped rather than run on the wrong files.",
-};
+export { WORKSPACE_UNAVAILABLE } from "./step.ts";
 
 async function decideResume(ctx: JobContext, projectOverride: boolean | null): Promise<Decision> {
   ctx.chain.noteDecision(); // resets requested from now on are for the next job
@@ -112,16 +110,6 @@ async function mainStep(ctx: JobContext, operation: Operation, project: ProjectS
   return runStep(ctx, operation, from, job.prompt, true, { handoff: plan.handoff });
 }
 
-/** Metadata and compaction are extras: when the workspace cannot be had, they are skipped. */
-async function optionalStep(ctx: JobContext, operation: Operation, head: string, prompt: string, extras: RunExtras = {}): Promise<StepOutcome> {
-  try {
-    return await runStep(ctx, operation, head, prompt, false, extras);
-  } catch (err) {
-    if (!(err instanceof WorkspaceUnavailable)) throw err;
-    return { ok: false, code: WORKSPACE_UNAVAILABLE.code, message: err.message };
-  }
-}
-
 // One job: the build or update (started as the resume policy chooses), then metadata and
 // compaction resuming what it left. Steps already done (in an earlier invocation) are
 // skipped, and a step whose run is under way is followed, not started again.
@@ -164,9 +152,7 @@ export async function runJob(ctx: JobContext, project: ProjectSettings): Promise
     const head = ctx.chain.get().headSessionId;
     if (head !== null) {
       const cacheTtl = lastStepTtl(ctx, mode, project.resumeOverride, mainResult);
-      const meta = await optionalStep(ctx, "metadata", head, "", { metadataContext: metadataContext(ctx), cacheTtl });
-      if (meta.ok) rememberDocumentation(ctx, meta.result.metadata);
-      else warn(ctx, "metadata generation failed; the version has no recommendations or documentation", `${meta.code}: ${meta.message}`);
+      await metadataStep(ctx, head, cacheTtl);
     }
   }
 

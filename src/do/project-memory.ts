@@ -37,17 +37,28 @@ export function rememberFailure(ctx: JobContext): void {
  * the context would exceed the protocol's bounds: cutting it would mislead the model.
  */
 export function metadataContext(ctx: JobContext): MetadataContext | null {
+  const { previous, changedPaths: paths } = documentedChanges(ctx);
+  if (paths === null || paths.length > MAX_CHANGED_PATHS) return null;
+  if (previous !== null && previous.documentation.length > MAX_PREVIOUS_DOCUMENTATION_CHARS) return null;
+  return { previousDocumentation: previous?.documentation ?? null, changedPaths: paths };
+}
+
+export interface DocumentedChanges {
+  /** The latest documentation (of this version or an earlier one), with its recommendations. */
+  previous: { documentation: string; recommendations: string[]; version: number } | null;
+  /** Every path changed after that version up to this job's; null when not all are known. */
+  changedPaths: string[] | null;
+}
+
+export function documentedChanges(ctx: JobContext): DocumentedChanges {
   const memory = ctx.memory.get();
   const version = ctx.job.versionNumber;
   const previous =
     memory.documentation !== null && memory.documentedVersion !== null && memory.documentedVersion <= version
-      ? { documentation: memory.documentation, version: memory.documentedVersion }
+      ? { documentation: memory.documentation, recommendations: memory.recommendations, version: memory.documentedVersion }
       : null;
   const after = previous?.version ?? version - 1;
-  const paths = ctx.memory.changedPathsBetween(after, version, ctx.versions.countBetween(after, version));
-  if (paths === null || paths.length > MAX_CHANGED_PATHS) return null;
-  if (previous !== null && previous.documentation.length > MAX_PREVIOUS_DOCUMENTATION_CHARS) return null;
-  return { previousDocumentation: previous?.documentation ?? null, changedPaths: paths };
+  return { previous, changedPaths: ctx.memory.changedPathsBetween(after, version, ctx.versions.countBetween(after, version)) };
 }
 
 export function rememberDocumentation(ctx: JobContext, metadata: Metadata | null): void {

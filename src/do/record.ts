@@ -4,6 +4,7 @@ import type { Operation, ResultEvent } from "../runner/protocol.ts";
 import { contextTokens } from "./compaction.ts";
 import type { JobContext } from "./context.ts";
 import { audit, emit, progressed } from "./context.ts";
+import { repairNote } from "./transcript-fallback.ts";
 
 export function usageOf(result: ResultEvent): Usage {
   return {
@@ -39,10 +40,7 @@ export async function recordStep(
   ctx.runs.clear(ctx.job.id);
   ctx.workspace.markClean();
   progressed(ctx);
-  const totals = addUsage(ctx.job.totals, usageOf(result));
-  ctx.job.totals = totals;
-  ctx.job.doneSteps.push(operation);
-  ctx.jobs.recordStep(ctx.job.id, operation, result.sessionId, totals);
+  const totals = countStep(ctx, operation, result, result.sessionId);
   ctx.job.contextTokens = contextTokens(result);
   ctx.jobs.setContextTokens(ctx.job.id, ctx.job.contextTokens);
   const chain = ctx.chain.get();
@@ -54,9 +52,38 @@ export async function recordStep(
       aiSessionCreatedAt: isoOrNull(chain.headCreatedAt),
       aiSessionLastUsedAt: isoOrNull(now),
       ...totals,
-      ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation } : {}),
+      ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation, documentationFromVersion: ctx.job.versionNumber } : {}),
     },
   });
+  pushMetric(ctx, operation, sessionIn, result);
+  if (sessionIn !== null) {
+    const forked = result.sessionId !== sessionIn;
+    audit(ctx, {
+      requestedSessionId: sessionIn,
+      returnedSessionId: result.sessionId,
+      outcome: forked ? "forked" : "resumed",
+      reason: (forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`) + repairNote(result),
+      errorText: null,
+    });
+  }
+  if (before !== result.sessionId) {
+    emit(ctx, "session_changed", { step: operation, from: before, to: result.sessionId, relation: sessionIn === null ? "new" : result.sessionId === sessionIn ? "resumed" : "forked" });
+  }
+  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+  await ctx.flush();
+}
+
+/** The step's usage joins the job's totals and the step counts as done; returns the new totals. */
+function countStep(ctx: JobContext, operation: Operation, result: ResultEvent, sessionOut: string | null): Usage {
+  const totals = addUsage(ctx.job.totals, usageOf(result));
+  ctx.job.totals = totals;
+  ctx.job.doneSteps.push(operation);
+  ctx.jobs.recordStep(ctx.job.id, operation, sessionOut, totals);
+  return totals;
+}
+
+function pushMetric(ctx: JobContext, operation: Operation, sessionIn: string | null, result: ResultEvent): void {
+  const chain = ctx.chain.get();
   ctx.outbox.push({
     op: "insert_metric",
     key: crypto.randomUUID(),
@@ -75,19 +102,22 @@ export async function recordStep(
       resumeFailureCount: chain.failureCount,
     },
   });
-  if (sessionIn !== null) {
-    const forked = result.sessionId !== sessionIn;
-    audit(ctx, {
-      requestedSessionId: sessionIn,
-      returnedSessionId: result.sessionId,
-      outcome: forked ? "forked" : "resumed",
-      reason: forked ? `${operation}: resumed into a new session id (fork)` : `${operation}: resumed the same session`,
-      errorText: null,
-    });
-  }
-  if (before !== result.sessionId) {
-    emit(ctx, "session_changed", { step: operation, from: before, to: result.sessionId, relation: sessionIn === null ? "new" : result.sessionId === sessionIn ? "resumed" : "forked" });
-  }
-  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+}
+
+/**
+ * A step run off the chain (the lean metadata step): a fork of the head that never becomes
+ * it. Its cost counts and its metric row names the fork, but the head, the version's session
+ * and the job's context size stay the update step's, so the next update resumes the user's
+ * work. Its transcript is not kept: nothing will ever resume it.
+ */
+export async function recordOffChain(ctx: JobContext, operation: Operation, sessionIn: string, result: ResultEvent): Promise<void> {
+  ctx.runs.clear(ctx.job.id);
+  ctx.workspace.markClean();
+  progressed(ctx);
+  const totals = countStep(ctx, operation, result, null);
+  ctx.outbox.push({ op: "update_version", id: ctx.job.versionId, patch: { ...totals } });
+  pushMetric(ctx, operation, sessionIn, result);
+  audit(ctx, { requestedSessionId: sessionIn, returnedSessionId: result.sessionId, outcome: "forked", reason: `${operation}: forked off the chain; the head stays ${sessionIn}` + repairNote(result), errorText: null });
+  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, offChain: true, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
   await ctx.flush();
 }

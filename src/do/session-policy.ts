@@ -38,7 +38,8 @@ export function compactsAtJobEnd(ctx: JobContext, mode: SessionPolicy): boolean 
   return !(mode === "economic" && ctx.config.compactionPolicy === "threshold");
 }
 
-function handoffFor(ctx: JobContext): string | null {
+/** What a new session of this job is told about the project (src/policy/handoff.ts); also the fallback of an unusable transcript. */
+export function handoffFor(ctx: JobContext): string | null {
   const memory = ctx.memory.get();
   const requests: HandoffRequest[] = ctx.memory
     .recentUpdates()
@@ -146,9 +147,14 @@ function observation(result: ResultEvent): StepObservation {
  * After every successful step: the prefix the next resume of the new head will send (and
  * whether the cache holds it), and the step's usage for the job's plan.
  */
-export function noteStep(ctx: JobContext, operation: Operation, sessionIn: string | null, result: ResultEvent, ttl: CacheTtl | null): void {
+export function noteStep(ctx: JobContext, operation: Operation, sessionIn: string | null, result: ResultEvent, ttl: CacheTtl | null, offChain = false): void {
   const now = ctx.now();
-  if (operation === "compact") {
+  const known = ctx.policy.prefix();
+  if (offChain) {
+    // A fork off the head read the head's prefix from the cache, which refreshes its entry;
+    // the head itself (what the next update resumes) did not grow.
+    if (known !== null && known.sessionId === sessionIn && result.usage.cacheReadInputTokens > 0) ctx.policy.notePrefix({ ...known, usedAt: now });
+  } else if (operation === "compact") {
     // The compacted session starts from its summary and the re-attached files; never sent yet.
     const context = FRESH_SESSION_TOKENS + result.usage.outputTokens + COMPACTION_ATTACHED_FILES * fileTokens(ctx.policy.profile());
     ctx.policy.notePrefix({ sessionId: result.sessionId, contextTokens: context, tailTokens: 0, usedAt: now, ttl: "5m", primed: false });
@@ -166,6 +172,12 @@ export function noteStep(ctx: JobContext, operation: Operation, sessionIn: strin
   } else if (operation === "metadata") {
     ctx.policy.recordSteps(ctx.job.id, { metadata: observation(result) });
   }
+}
+
+/** The metadata step made no model call (the update changed no file): it cost nothing, which the plan's actuals and learning see. */
+export function noteSkippedMetadata(ctx: JobContext): void {
+  if (ctx.policy.job(ctx.job.id) === null) return;
+  ctx.policy.recordSteps(ctx.job.id, { metadata: { inputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, outputTokens: 0, contextTokens: null, textTokens: 0, costUsd: 0, durationMs: 0 } });
 }
 
 /**

@@ -5,9 +5,10 @@ import type { JobContext } from "./context.ts";
 import { audit, emit, warn } from "./context.ts";
 import { verifyOwnership } from "./ownership.ts";
 import { rethrowIfSuspended } from "./budget.ts";
-import { recordStep } from "./record.ts";
-import { ArtifactsUnavailable, restoreTranscript, saveStep } from "./rehydrate.ts";
+import { recordOffChain, recordStep } from "./record.ts";
+import { ArtifactsUnavailable, restoreTranscript, saveStep, WorkspaceUnavailable } from "./rehydrate.ts";
 import { noteStep } from "./session-policy.ts";
+import { TRANSCRIPT_INVALID, transcriptInvalid } from "./transcript-fallback.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -48,17 +49,19 @@ async function checkOwnership(ctx: JobContext, sessionId: string): Promise<Verdi
   return { ok: true };
 }
 
-function fellBack(ctx: JobContext, reason: string): void {
+function fellBack(ctx: JobContext, reason: string, detail: Record<string, unknown> = {}): void {
   ctx.jobs.setDecision(ctx.job.id, "fresh", `fallback:${reason}`, null);
   ctx.outbox.push({ op: "update_version", id: ctx.job.versionId, patch: { resumeDecision: "fresh", resumeReason: `fallback:${reason}` } });
-  emit(ctx, "fallback", { reason });
+  emit(ctx, "fallback", { reason, ...detail });
 }
 
 /**
  * Runs one operation. A resume that cannot work falls back to a new session when
  * `allowFresh` (the build/update step); metadata and compaction only make sense resumed.
+ * `offChain`: the result is a fork that never becomes the head (the lean metadata step).
  */
-export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, extras: RunExtras = {}): Promise<StepOutcome> {
+export async function runStep(ctx: JobContext, operation: Operation, resumeFrom: string | null, prompt: string, allowFresh: boolean, stepExtras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
+  let extras = stepExtras;
   let sessionIn = resumeFrom;
   for (;;) {
     if (sessionIn !== null) {
@@ -77,6 +80,11 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const generation = ctx.chain.get().generation;
     // A handoff goes only with a new session: the planned one, or a fallback from a resume.
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
+    if (outcome.ok && offChain && sessionIn !== null) {
+      await recordOffChain(ctx, operation, sessionIn, outcome.result);
+      noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null, true);
+      return { ok: true, result: outcome.result };
+    }
     if (outcome.ok) {
       try {
         await saveStep(ctx, outcome.result, sessionIn);
@@ -99,6 +107,14 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     // run (turn limit, refusal, engine error, a failed compaction) says nothing about the
     // session: the step fails as it would have fresh, no second run on the same job, and
     // the session stays resumable (README: Failures).
+    if (error.code === "transcript_invalid") {
+      const refused = transcriptInvalid(ctx, operation, sessionIn, error);
+      if (!allowFresh) return { ok: false, code: error.code, message: error.message };
+      fellBack(ctx, TRANSCRIPT_INVALID, { findings: refused.findings, handoff: refused.handoff !== null });
+      extras = { ...extras, handoff: refused.handoff };
+      sessionIn = null;
+      continue;
+    }
     if (error.code !== "session_not_found" && error.code !== "session_corrupted") {
       const reason = error.code === "compact_failed" ? "compaction failed; the session is unchanged" : `${operation}: the resumed run failed (${error.code}); the session stays resumable`;
       audit(ctx, { ...base, outcome: "error", reason });
@@ -115,5 +131,20 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     if (!allowFresh) return { ok: false, code: error.code, message: error.message };
     fellBack(ctx, corrupted ? "session_corrupted" : "session_not_found");
     sessionIn = null;
+  }
+}
+
+export const WORKSPACE_UNAVAILABLE = {
+  code: "workspace_unavailable",
+  message: "The project's files could not be restored exactly, so the update was stopped rather than run on the wrong files.",
+};
+
+/** Metadata and compaction are extras: when the workspace cannot be had, they are skipped. */
+export async function optionalStep(ctx: JobContext, operation: Operation, head: string, prompt: string, extras: RunExtras = {}, offChain = false): Promise<StepOutcome> {
+  try {
+    return await runStep(ctx, operation, head, prompt, false, extras, offChain);
+  } catch (err) {
+    if (!(err instanceof WorkspaceUnavailable)) throw err;
+    return { ok: false, code: WORKSPACE_UNAVAILABLE.code, message: err.message };
   }
 }

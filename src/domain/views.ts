@@ -126,6 +126,8 @@ export interface VersionView {
   resumeReason: string | null;
   recommendations: string[] | null;
   documentation: string | null;
+  /** The version whose metadata step wrote the documentation (this one, or the predecessor it was carried from); null when unknown. */
+  documentationFromVersion: number | null;
   /** null for versions made before the resume policy existed. */
   policy: VersionPolicy | null;
   usage: Usage;

@@ -1,13 +1,16 @@
-// How a project teaches the model. After a job, its steps' real usage updates the step shapes
-// (model calls, tokens added, output) the structure was predicted with, and then what the
-// structure still gets wrong for the chosen option (actual / predicted again with the new
-// shapes) updates that option's correction. Running means: the first observation replaces
-// the prior, later ones weigh LEARNING_RATE, so a project's recent habits count most.
+// How a project teaches the model. After a job, its update step's real usage is the request's
+// own work (model calls, tokens added, output; a session without the history net of what it
+// adds), kept among the project's recent updates of any option; its metadata step updates
+// that step's shape. Then what the structure still gets wrong for the chosen option (actual /
+// predicted again with this job's own work, so a large request teaches no option to be dear)
+// updates that option's correction. Running means: the first observation replaces the prior,
+// later ones weigh LEARNING_RATE, so a project's recent habits count most.
 import type { ModelPrices } from "../models/table.ts";
 import type { CacheTtl } from "../runner/protocol.ts";
 import type { JobFacts } from "./predict.ts";
 import { estimateJob } from "./predict.ts";
-import type { PathOption, ProjectProfile, StepShape } from "./types.ts";
+import { WORK_WINDOW, workOfCold } from "./profile.ts";
+import type { PathOption, ProjectProfile, StepShape, Work } from "./types.ts";
 
 /** Weight of a new observation once a few are in (about the last 5-6 jobs dominate). */
 export const LEARNING_RATE = 0.3;
@@ -49,7 +52,7 @@ function mean(old: number, value: number, seen: number): number {
  * A step's shape from its usage: the prompts of its calls grow from `start` to its last
  * call's `contextTokens`, so their sum (input + cache reads + writes) tells how many calls.
  */
-export function observedShape(obs: StepObservation, start: number): Omit<StepShape, "seen"> | null {
+export function observedShape(obs: StepObservation, start: number): Work | null {
   if (obs.contextTokens === null || obs.contextTokens <= 0) return null;
   const prompts = obs.inputTokens + obs.cacheWriteTokens + obs.cacheReadTokens;
   const end = obs.contextTokens;
@@ -57,7 +60,7 @@ export function observedShape(obs: StepObservation, start: number): Omit<StepSha
   return { calls, growth: Math.max(0, end - start), output: obs.outputTokens };
 }
 
-function learnShape(shape: StepShape, seen: Omit<StepShape, "seen"> | null): StepShape {
+function learnShape(shape: StepShape, seen: Work | null): StepShape {
   if (seen === null) return shape;
   return {
     calls: mean(shape.calls, seen.calls, shape.seen),
@@ -80,7 +83,9 @@ export function learn(profile: ProjectProfile, obs: JobObservation, prices: Mode
   const start = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl).mainStartTokens;
   const warm = obs.option === "resume" && head !== null && head.primed;
   const mainShape = observedShape(obs.main, start);
-  next = warm ? { ...next, updateWarm: learnShape(next.updateWarm, mainShape) } : { ...next, updateCold: learnShape(next.updateCold, mainShape) };
+  const shapeCtx = { filesPerUpdate: obs.facts.filesPerUpdate, documentationTokens: obs.facts.documentationTokens };
+  const work = mainShape === null ? null : warm ? mainShape : workOfCold(mainShape, next, shapeCtx);
+  if (work !== null) next = { ...next, work: [...next.work, work].slice(-WORK_WINDOW) };
   if (obs.main.contextTokens !== null) {
     const metaStart = obs.main.contextTokens + obs.main.textTokens + obs.facts.metadataPromptTokens;
     next = { ...next, metadata: learnShape(next.metadata, observedShape(obs.metadata, metaStart)) };
@@ -88,7 +93,7 @@ export function learn(profile: ProjectProfile, obs: JobObservation, prices: Mode
   next = { ...next, metadataTail: { tokens: mean(next.metadataTail.tokens, obs.metadata.textTokens, next.metadataTail.seen), seen: next.metadataTail.seen + 1 } };
 
   // What the structure, with the shapes just learned, still misses for this option.
-  const again = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl);
+  const again = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl, work ?? undefined);
   const actualCost = (obs.compaction?.costUsd ?? 0) + obs.main.costUsd + obs.metadata.costUsd;
   const actualTime = (obs.compaction?.durationMs ?? 0) + obs.main.durationMs + obs.metadata.durationMs;
   const old = next.correction[obs.option];

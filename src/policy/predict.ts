@@ -7,8 +7,8 @@ import type { CacheTtl } from "../runner/protocol.ts";
 import { addEstimates, estimateStep } from "./cost-model.ts";
 import type { StepEstimate } from "./cost-model.ts";
 import { COMPACTION_ATTACHED_FILES, COMPACTION_PROMPT_TOKENS, FRESH_SESSION_TOKENS, SHARED_PREFIX_TOKENS, TTL_MS, UPDATE_TAIL_TOKENS } from "./engine-model.ts";
-import { coldUpdateShape, correctionFactor, fileTokens, metadataShape, metadataTailTokens, warmUpdateShape } from "./profile.ts";
-import type { PathOption, PrefixState, ProjectProfile, StepShape } from "./types.ts";
+import { coldUpdateShape, correctionFactor, fileTokens, metadataShape, metadataTailTokens, requestWork } from "./profile.ts";
+import type { PathOption, PrefixState, ProjectProfile, Work } from "./types.ts";
 
 /** Everything a prediction depends on besides the learned profile (stored with the plan, so learning can predict the same job again). */
 export interface JobFacts {
@@ -47,27 +47,33 @@ interface MainStart {
   steps: StepEstimate[];
   cached: number;
   written: number;
-  shape: StepShape;
+  shape: Work;
 }
 
-function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices): MainStart {
+/**
+ * Where the update step starts and what it does: the request's own work (the same whichever
+ * option runs it) plus the option's overhead: the context it carries, what the cache holds
+ * of it, what it writes, and for a session without the history, finding its way.
+ */
+function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, work: Work): MainStart {
   const shapeCtx = { filesPerUpdate: f.filesPerUpdate, documentationTokens: f.documentationTokens };
+  const cold = coldUpdateShape(work, profile, shapeCtx);
   // The tools + system prefix is its own cache entry only when it reaches the model's floor.
   const sharedCacheable = SHARED_PREFIX_TOKENS >= f.cacheFloorTokens;
   const shared = f.sharedPrefixWarm && sharedCacheable ? SHARED_PREFIX_TOKENS : 0;
   const head = f.prefix;
   switch (option) {
     case "resume": {
-      if (head === null) return mainStart("fresh", f, profile, prices);
+      if (head === null) return mainStart("fresh", f, profile, prices, work);
       // A resume sends the whole history again: read while cached, written again once expired.
       if (!head.primed) {
-        return { steps: [], cached: shared, written: head.contextTokens - shared + f.requestTokens, shape: coldUpdateShape(profile, shapeCtx) };
+        return { steps: [], cached: shared, written: head.contextTokens - shared + f.requestTokens, shape: cold };
       }
       const warm = prefixWarm(head, f.now);
-      return { steps: [], cached: warm ? head.contextTokens : 0, written: (warm ? 0 : head.contextTokens) + head.tailTokens + f.requestTokens, shape: warmUpdateShape(profile) };
+      return { steps: [], cached: warm ? head.contextTokens : 0, written: (warm ? 0 : head.contextTokens) + head.tailTokens + f.requestTokens, shape: work };
     }
     case "compact_resume": {
-      if (head === null) return mainStart("fresh", f, profile, prices);
+      if (head === null) return mainStart("fresh", f, profile, prices, work);
       const warm = prefixWarm(head, f.now);
       const summary = profile.compactionRatio.value * (head.contextTokens + head.tailTokens);
       const compaction = estimateStep(prices, {
@@ -84,19 +90,22 @@ function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, pri
       const compacted = FRESH_SESSION_TOKENS + summary + COMPACTION_ATTACHED_FILES * fileTokens(profile);
       // The compaction just read the shared prefix, so it is warm (when cacheable at all).
       const cached = sharedCacheable ? SHARED_PREFIX_TOKENS : 0;
-      return { steps: [compaction], cached, written: compacted - cached + f.requestTokens, shape: coldUpdateShape(profile, shapeCtx) };
+      return { steps: [compaction], cached, written: compacted - cached + f.requestTokens, shape: cold };
     }
     case "handoff":
     case "fresh": {
       const handoff = option === "handoff" ? f.handoffTokens : 0;
-      return { steps: [], cached: shared, written: FRESH_SESSION_TOKENS - shared + handoff + f.requestTokens, shape: coldUpdateShape(profile, shapeCtx) };
+      return { steps: [], cached: shared, written: FRESH_SESSION_TOKENS - shared + handoff + f.requestTokens, shape: cold };
     }
   }
 }
 
-/** The structural estimate, before the per-project correction. */
-export function estimateJob(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, metadataTtl: CacheTtl): JobEstimate {
-  const start = mainStart(option, f, profile, prices);
+/**
+ * The structural estimate, before the per-project correction. `work` is the request's own
+ * work (default: what the project's recent updates did; learning passes a job's observed one).
+ */
+export function estimateJob(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, metadataTtl: CacheTtl, work: Work = requestWork(profile)): JobEstimate {
+  const start = mainStart(option, f, profile, prices, work);
   const main = estimateStep(prices, { cached: start.cached, written: start.written, calls: start.shape.calls, growth: start.shape.growth, output: start.shape.output, ttl: "5m", floorTokens: f.cacheFloorTokens });
   const mainStartTokens = start.cached + start.written;
   const mainEnd = mainStartTokens + start.shape.growth;

@@ -38,21 +38,27 @@ export interface PrefixState {
   primed: boolean;
 }
 
-/** A step's shape, learned per project: model calls, tokens added to the context, output tokens. */
-export interface StepShape {
+/** What a step does: model calls, tokens added to the context, output tokens. */
+export interface Work {
   calls: number;
   growth: number;
   output: number;
+}
+
+/** A step's shape, learned per project. */
+export interface StepShape extends Work {
   /** Observations behind the running estimate (0: still the prior). */
   seen: number;
 }
 
 /** The project's running estimates (learn.ts), kept by the Durable Object. */
 export interface ProjectProfile {
-  /** The update step in a session that has the history (resume). */
-  updateWarm: StepShape;
-  /** The update step in a session without it (fresh, handoff, or a compacted summary): it reads what it edits. */
-  updateCold: StepShape;
+  /**
+   * The request's own work in the update step, as a session that has the history does it:
+   * one entry per recent update of any option (a session without the history is observed
+   * net of what it adds, profile.ts coldOverhead), newest last, at most WORK_WINDOW.
+   */
+  work: Work[];
   metadata: StepShape;
   /** A compaction's summary (output tokens) as a share of the history it summarised. */
   compactionRatio: { value: number; seen: number };

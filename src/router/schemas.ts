@@ -223,6 +223,7 @@ export const Version = z
     resumeReason: z.string().nullable(),
     recommendations: z.array(z.string()).nullable(),
     documentation: z.string().nullable(),
+    documentationFromVersion: z.number().int().nullable().openapi({ description: "The version whose metadata step wrote this documentation: this version, or the earlier one it was carried from when the update changed no file (no model call). Null when unknown." }),
     policy: VersionPolicy.nullable().openapi({ description: "The resume policy's record: its choice, every option's prediction, and what the job then cost (null before the policy existed)." }),
     usage: Usage,
     errorCode: z.string().nullable(),

@@ -15,7 +15,7 @@ function op(versionNumber: number, operation: OperationRecord["operation"], sess
 function version(versionNumber: number, kind: string, status: string, resumeDecision: string | null, resumeReason: string | null): VersionView {
   return {
     id: `ver_${versionNumber}`, versionNumber, branch: "main", restoredFrom: null, pinned: false, prunedAt: null, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
-    aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, recommendations: null, documentation: null, policy: null,
+    aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, recommendations: null, documentation: null, documentationFromVersion: null, policy: null,
     usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 },
     errorCode: null, errorMessage: null, createdAt: "2027-01-15T08:00:00.000Z", completedAt: null,
   };

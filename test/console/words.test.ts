@@ -19,6 +19,7 @@ describe("plain words", () => {
     expect(explainDecision("fresh", "policy_never: SESSION_POLICY is never: every update starts a new session").reason).toBe("the project's session policy is never: every update starts a new session");
     expect(fallbackKey("fresh with handoff")).toBe("Chosen by the resume policy: fresh session with a handoff");
     expect(fallbackKey("fallback:session_corrupted")).toBe("Fell back: the session's transcript was damaged");
+    expect(explainDecision("fresh", "fallback:transcript_invalid").reason).toMatch(/^the session's transcript failed the check before resuming .*handoff/);
     expect(fallbackKey("reset_requested")).toBe("Fresh: the session was reset by the owner");
   });
 
@@ -33,6 +34,8 @@ describe("plain words", () => {
       ["progress", { step: "update", type: "assistant_text", text: "Done." }],
       ["retrying", { step: "update", attempt: 1, waitMs: 500, code: "overloaded" }],
       ["fallback", { reason: "session_not_found" }],
+      ["fallback", { reason: "transcript_invalid", handoff: true, findings: [{ kind: "broken_chain", line: 14, detail: "x", repairable: false }] }],
+      ["progress", { step: "update", type: "transcript_repaired", sessionId: "a", copySessionId: "b", findings: [{ kind: "dangling_tool_use", line: 9, detail: "x", repairable: true }] }],
       ["rehydrated", { what: "transcript", sessionId: "s" }],
       ["workspace_restored", { fileCount: 3 }],
       ["session_changed", { step: "update", from: "a", to: "b", relation: "forked" }],
@@ -47,7 +50,9 @@ describe("plain words", () => {
       expect(text, type).toBeTypeOf("string");
       expect(text, type).not.toMatch(/undefined|\[object|NaN/);
     }
-    expect(describeEvent("step_finished", samples[12]?.[1] ?? {})).toBe("Metadata step finished: $0.0123, 1,234 cache-read tokens, 3.2 s.");
+    expect(describeEvent("fallback", samples[9]?.[1] ?? {})).toMatch(/^Fell back to a fresh session: the session's transcript failed the check .* \(found: a broken message chain at line 14\)\.$/);
+    expect(describeEvent("progress", samples[10]?.[1] ?? {})).toBe("Transcript repaired on a copy before resuming (a tool call without its result at line 9); resuming session b.");
+    expect(describeEvent("step_finished", samples[14]?.[1] ?? {})).toBe("Metadata step finished: $0.0123, 1,234 cache-read tokens, 3.2 s.");
     expect(describeEvent("progress", { type: "session", sessionId: "x" })).toBeNull();
   });
 

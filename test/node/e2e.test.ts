@@ -91,6 +91,31 @@ describe("through the real Claude Code engine (compaction above a context size)"
     expect(versions[0]?.documentation).toBeTruthy();
     expect(versions.every((v) => v.usage.costUsd > 0)).toBe(true);
   }, 300_000);
+
+  it("a head transcript that fails the runner's check is never sent: the update falls back to a new session with the handoff", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "damaged", prompt: "create notes.txt with one" });
+    const projectId = created.project.id;
+    const v1 = await finished(projectId, created.job.id);
+    const head = v1.sessionIdOut ?? "";
+    // The head's transcript on the runner loses a link of its parentUuid chain (it still passes the import's line check).
+    const url = `${stack.runnerUrl}/v1/workspaces/${projectId}/sessions/${head}/transcript`;
+    const text = await (await fetch(url)).text();
+    const broken = text.split("\n").map((l) => (l.includes('"type":"tool_result"') ? l.replace(/"parentUuid":"[^"]+"/, `"parentUuid":"${crypto.randomUUID()}"`) : l)).join("\n");
+    expect(broken).not.toBe(text);
+    expect((await fetch(url, { method: "PUT", body: broken, headers: { "content-type": "application/x-ndjson" } })).status).toBe(204);
+
+    const since = (await simRequests()).at(-1)?.seq ?? 0;
+    const u1 = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "append to notes.txt: two" });
+    const v2 = await finished(projectId, u1.job.id);
+    expect(v2.status).toBe("succeeded");
+    expect(v2.resume).toEqual({ decision: "fresh", reason: "fallback:transcript_invalid" });
+    expect(await workspaceFile(projectId, "notes.txt")).toBe("one\ntwo\n");
+    const requests = (await simRequests()).filter((r) => r.seq > since);
+    for (const r of requests) expect(r.toolPairingErrors).toEqual([]);
+    // The new session's prompt starts with the handoff; no request carried the refused session's turns.
+    expect(requests.some((r) => /^This is a new session on an existing project\./.test(r.userPrompts.at(-1) ?? ""))).toBe(true);
+    for (const r of requests) expect(r.userPrompts[0] ?? "").not.toMatch(/^Request for version 1:/);
+  }, 300_000);
 });
 
 describe("through the real Claude Code engine (compaction after every job)", () => {

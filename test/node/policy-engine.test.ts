@@ -96,8 +96,32 @@ describe("a handoff", () => {
     // The handoff opened the new session's first prompt (the log keeps its first 300 characters).
     expect(handed.calls[0]?.userPrompts.at(-1)).toMatch(/^This is a new session on an existing project\./);
     expect(handed.result.text).toContain("removed the added text from notes.ts");
+    // The handoff is written to the prompt cache once: the first call writes it with the
+    // request, every later call reads it back and writes only what the step added since.
+    expect(handed.calls.length).toBeGreaterThan(1);
+    const [first, ...later] = handed.calls.map(cacheUsage);
+    for (const u of later) expect(u.cacheReadTokens).toBeGreaterThanOrEqual((first?.cacheReadTokens ?? 0) + (first?.cacheWriteTokens ?? 0));
+    expectEachTokenWrittenOnce(handed.calls);
   });
 });
+
+function cacheUsage(call: RequestLogEntry): { cacheReadTokens: number; cacheWriteTokens: number } {
+  if (call.usage === null) throw new Error(`call ${call.seq} has no usage`);
+  const u = usageFromApi(call.usage);
+  return { cacheReadTokens: u.cacheReadTokens, cacheWriteTokens: u.cacheWrite5mTokens + u.cacheWrite1hTokens };
+}
+
+/**
+ * Within one step each call's prompt extends the previous one, so when no token is written
+ * twice the writes of all calls plus what the first call read add up to the last call's
+ * cached prompt.
+ */
+function expectEachTokenWrittenOnce(calls: RequestLogEntry[]): void {
+  const usages = calls.map(cacheUsage);
+  const written = usages.reduce((s, u) => s + u.cacheWriteTokens, 0);
+  const last = usages.at(-1);
+  expect(written + (usages[0]?.cacheReadTokens ?? 0)).toBe((last?.cacheReadTokens ?? 0) + (last?.cacheWriteTokens ?? 0));
+}
 
 describe("compaction, then resume", () => {
   it("the compacted session still knows what was added last time", async () => {

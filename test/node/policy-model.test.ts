@@ -2,12 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { findModel } from "../../src/models/table.ts";
 import { estimateStep } from "../../src/policy/cost-model.ts";
+import type { StepEstimate } from "../../src/policy/cost-model.ts";
 import { learn } from "../../src/policy/learn.ts";
 import type { JobObservation, StepObservation } from "../../src/policy/learn.ts";
 import { estimateJob, predictJob, prefixWarm } from "../../src/policy/predict.ts";
 import type { JobFacts } from "../../src/policy/predict.ts";
+import { planJob } from "../../src/policy/plan.ts";
 import { initialProfile } from "../../src/policy/profile.ts";
-import type { PrefixState } from "../../src/policy/types.ts";
+import type { PathOption, PrefixState, ProjectProfile } from "../../src/policy/types.ts";
 
 const opus = findModel("claude-opus-5-5");
 if (opus === null) throw new Error("model table lacks claude-opus-5-5");
@@ -139,18 +141,53 @@ describe("learning a project", () => {
     }
     expect(errors[0]).toBeGreaterThan(0.3);
     expect(errors[3]).toBeLessThan(0.05);
-    expect(profile.updateWarm.calls).toBeCloseTo(5, 0);
+    expect(profile.work.map((w) => Math.round(w.calls))).toEqual([5, 5, 5, 5]);
     expect(profile.metadataTail.tokens).toBe(2500);
     expect(profile.fileCount).toBe(200);
   });
 
-  it("a fresh or handoff job teaches the shape of an update without the history, not the resumed one", () => {
+  it("a fresh or handoff job teaches the request's own work, net of what a session without the history adds", () => {
     const f = facts(prefix(30_000, 30));
     const profile = learn(initialProfile(), simulate("handoff", f, { calls: 4, growth: 3000, output: 900 }, 1200), prices);
-    expect(profile.updateCold.seen).toBe(1);
-    expect(profile.updateCold.calls).toBeCloseTo(4, 1);
-    expect(profile.updateWarm.seen).toBe(0);
+    // A new session makes one more call and reads the 2 files it changes (5,000-byte files: 1,250 tokens each).
+    expect(profile.work).toHaveLength(1);
+    expect(profile.work[0]?.calls).toBeCloseTo(3, 1);
+    expect(profile.work[0]?.growth).toBeCloseTo(3000 - 2 * 1250, 0);
     expect(profile.correction.handoff.seen).toBe(1);
     expect(profile.correction.resume.seen).toBe(0);
+  });
+});
+
+describe("the request apart from the option (issue 15: one large update made a project avoid resume)", () => {
+  /** A job billed as the engine bills it, given the request's true work in that session. */
+  function billed(option: PathOption, f: JobFacts, truth: { calls: number; growth: number; output: number }): JobObservation {
+    const start = estimateJob(option, f, initialProfile(), prices, "5m").mainStartTokens;
+    const cached = option === "resume" && prefixWarm(f.prefix, f.now) ? (f.prefix?.contextTokens ?? 0) : 0;
+    const main = estimateStep(prices, { cached, written: start - cached, calls: truth.calls, growth: truth.growth, output: truth.output, ttl: "5m", floorTokens: FLOOR });
+    const mainEnd = start + truth.growth;
+    const metaStart = mainEnd + 20 + f.metadataPromptTokens;
+    const meta = estimateStep(prices, { cached: mainEnd, written: metaStart - mainEnd, calls: 1, growth: 0, output: 700, ttl: "5m", floorTokens: FLOOR });
+    const step = (e: StepEstimate, end: number, output: number, text: number): StepObservation => ({
+      inputTokens: 0, cacheWriteTokens: e.writeTokens, cacheReadTokens: e.readTokens, outputTokens: output, contextTokens: end, textTokens: text, costUsd: e.costUsd, durationMs: e.durationMs,
+    });
+    return { option, facts: f, metadataTtl: "5m", compaction: null, main: step(main, mainEnd, truth.output, 20), metadata: step(meta, metaStart, 700, 400), workspaceBytes: 15 * 1000, fileCount: 15 };
+  }
+  const small = { facts: { requestTokens: 20, handoffTokens: 400, metadataPromptTokens: 500, documentationTokens: 300, sharedPrefixWarm: true } } as const;
+
+  it("create, a 12-file scaffold resumed, a reset, an append started fresh: the next small append with the cache warm and a tiny head resumes", () => {
+    let profile: ProjectProfile = { ...initialProfile(), workspaceBytes: 3 * 1000, fileCount: 3 };
+    // Version 2, `scaffold 12 files under big`, resumed: 12 Writes are 12 tool calls of about 250 tokens each, all output.
+    const scaffold = facts(prefix(4_000, 1), { ...small.facts, filesPerUpdate: 1, now: NOW - 10 * MIN });
+    profile = learn(profile, billed("resume", scaffold, { calls: 2, growth: 3_500, output: 3_600 }), prices);
+    // The owner resets; version 3, `append to r.md: after reset`, can only start fresh: it reads r.md, then appends.
+    const afterReset = facts(null, { ...small.facts, filesPerUpdate: 6.5, now: NOW - 3 * MIN });
+    profile = learn(profile, billed("fresh", afterReset, { calls: 3, growth: 300, output: 500 }), prices);
+    // Version 4, `append to r.md: and resumed again`: the head is version 3's session, 3.5K tokens, used a minute ago.
+    const next = planJob({ mode: "economic", seed: { resume: true, sessionId: "head", reason: "resumable" }, facts: facts(prefix(3_500, 1), { ...small.facts, filesPerUpdate: 6.5 }), profile, prices, handoff: "handoff", freshWeight: 2, resumeCapTokens: null });
+    const cost = (o: PathOption) => next.predictions.find((p) => p.option === o)?.costUsd ?? 0;
+    expect(next.option).toBe("resume");
+    // Resuming a 3.5K-token warm head for an append costs cents, not the scaffold's price.
+    expect(cost("resume")).toBeLessThan(0.04);
+    expect(cost("resume")).toBeLessThan(cost("handoff"));
   });
 });

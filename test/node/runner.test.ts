@@ -242,7 +242,7 @@ describe("errors", () => {
     expect(error).toMatchObject({ code: "session_not_found", retryable: false, sessionId: null });
   });
 
-  it("maps unusable transcripts to session_corrupted", async () => {
+  it("refuses unusable transcripts with transcript_invalid before the engine runs", async () => {
     const dir = path.join(runner.config.dataDir, "projects", "corrupt", "claude", "projects", "somewhere");
     await mkdir(dir, { recursive: true });
     const ids = {
@@ -252,11 +252,11 @@ describe("errors", () => {
     };
     await writeFile(path.join(dir, `${ids.garbage}.jsonl`), "this is not json\n{also not\n");
     await writeFile(path.join(dir, `${ids.foreign}.jsonl`), `${JSON.stringify({ type: "user", sessionId: "c0c0c0c0-0000-4000-8000-0000000000ff" })}\n`);
-    // Valid JSON of this session but no conversation: the engine itself refuses it.
+    // Valid JSON of this session but no conversation: the engine itself would refuse it.
     await writeFile(path.join(dir, `${ids.empty}.jsonl`), `${JSON.stringify({ type: "queue-operation", operation: "enqueue", sessionId: ids.empty })}\n`);
     for (const [name, id] of Object.entries(ids)) {
       const error = await expectError(runner, { runId: `sc-${name}`, workspaceId: "corrupt", operation: "update", prompt: "append to a.txt: x", resumeSessionId: id });
-      expect(error, name).toMatchObject({ code: "session_corrupted", retryable: false });
+      expect(error, name).toMatchObject({ code: "transcript_invalid", retryable: false });
     }
   });
 

@@ -4,10 +4,12 @@
 // compaction summary).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { versionLabel } from "../../container/src/prompts.ts";
+import { featureName, featurePatternSource } from "../../scripts/simulator/features.ts";
 import { requestContext } from "../../scripts/simulator/history.ts";
 import { referenceApply } from "../../scripts/simulator/reference.ts";
 import type { LabelledRequest } from "../../scripts/simulator/reference.ts";
 import { parseRequest } from "../../scripts/simulator/request.ts";
+import { scaffoldFile } from "../../scripts/simulator/scaffold-size.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
 import type { Simulator } from "../../scripts/simulator/server.ts";
 
@@ -138,6 +140,32 @@ describe("simulated model with and without the referenced request", () => {
         "- could not rename what was added last time: that request is not in this conversation",
       ].join("\n"),
     );
+  });
+
+  describe("a request that names a feature, not a file", () => {
+    const feature = featureName(3);
+    const path = `${CWD}/src/module-03.ts`;
+    const content = scaffoldFile(1, "src", 3, 8, null);
+    const request = labelled(2, `replace in the ${feature} feature: enabled: boolean; => enabled: boolean; // v2`);
+    const grepInput = { pattern: featurePatternSource(feature), path: CWD, "-i": true, output_mode: "files_with_matches" };
+    const exchange = (id: string, name: string, input: Json, result: string): Json[] => [
+      { role: "assistant", content: [{ type: "tool_use", id, name, input }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: result }] },
+    ];
+    const catN = (text: string): string => text.split("\n").map((line, i) => `${String(i + 1).padStart(6)}\t${line}`).join("\n");
+    const theEdit = [{ name: "Edit", input: { file_path: path, old_string: "enabled: boolean;", new_string: "enabled: boolean; // v2" } }];
+
+    it("a fresh session greps for the feature, reads the match, then edits", async () => {
+      expect(await reply([user(request)])).toMatchObject([{ name: "Grep", input: grepInput }]);
+      const grep = exchange("toolu_g1", "Grep", grepInput, `Found 1 file\n${path}`);
+      expect(await reply([user(request), ...grep])).toMatchObject([{ name: "Read", input: { file_path: path } }]);
+      expect(await reply([user(request), ...grep, ...exchange("toolu_r1", "Read", { file_path: path }, catN(content))])).toMatchObject(theEdit);
+    });
+
+    it("a resumed session whose context holds the module edits it at once", async () => {
+      const made = [user(labelled(1, "scaffold 8 files under src")), ...turn("toolu_w3", "src/module-03.ts", content)];
+      expect(await reply([...made, user(request)])).toMatchObject(theEdit);
+    });
   });
 
   it("repeats an edit and renames across the workspace with Grep", async () => {

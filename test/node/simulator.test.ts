@@ -213,6 +213,19 @@ describe("prompt cache pricing", () => {
     expect(u2["cache_creation_input_tokens"]).toBeLessThan(50);
   });
 
+  it("reads a message written as a one-block array when the next call sends it as a string (the API's shorthand)", async () => {
+    const turn1 = [{ role: "user", content: [{ type: "text", text: "create a.txt with x", cache_control: { type: "ephemeral" } }] }];
+    const u1 = usage(await message(body(turn1)));
+    const turn2 = [
+      { role: "user", content: "create a.txt with x" },
+      toolUse("toolu_1", "Write", { file_path: `${CWD}/a.txt`, content: "x\n" }),
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "File created", cache_control: { type: "ephemeral" } }] },
+    ];
+    const u2 = usage(await message(body(turn2)));
+    expect(u2["cache_read_input_tokens"]).toBe(u1["cache_creation_input_tokens"]);
+    expect(u2["cache_creation_input_tokens"]).toBeLessThan(50);
+  });
+
   it("does not cache prefixes below the model's minimum and counts no breakpoint as plain input", async () => {
     const short = usage(await message({ model: MODEL, system: [{ type: "text", text: "short", cache_control: { type: "ephemeral" } }], messages: [user("hi")] }));
     expect(short["cache_creation_input_tokens"]).toBe(0);

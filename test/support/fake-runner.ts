@@ -11,6 +11,7 @@ import { FakeRuns } from "./fake-runner/runs.ts";
 import type { ScriptedFailure, WorkspaceState } from "./fake-runner/state.ts";
 import { manifestOf, newWorkspace } from "./fake-runner/state.ts";
 import { workspaceRoute } from "./fake-runner/workspace.ts";
+import type { TranscriptFinding } from "../../container/src/protocol.ts";
 
 export type { ScriptedFailure } from "./fake-runner/state.ts";
 
@@ -44,6 +45,9 @@ export async function startFakeRunner(): Promise<FakeRunner> {
         return ok();
       case "corrupt":
         ws.corrupted.add(String(input["sessionId"]));
+        return ok();
+      case "repair":
+        ws.repairs.set(String(input["sessionId"]), input["findings"] as TranscriptFinding[]);
         return ok();
       case "wipe":
         // The container's disk is gone: workspace, transcripts and run logs.

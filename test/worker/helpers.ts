@@ -83,6 +83,8 @@ export interface FakeCall {
   prompt: string;
   versionNumber: number | null;
   metadataContext: { previousDocumentation: string | null; changedPaths: string[] } | null;
+  documentationPatch: { changed: { path: string; previousEntry: string | null }[]; removed: string[] } | null;
+  model: string | null;
   handoff: string | null;
   cacheTtl: "5m" | "1h" | null;
   outcome: string;

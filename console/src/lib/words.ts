@@ -33,6 +33,7 @@ const DETAILED = new Set(["stale", "structural_change"]);
 const FALLBACKS: Record<string, string> = {
   session_not_found: "the runner had no transcript for the session",
   session_corrupted: "the session's transcript was damaged",
+  transcript_invalid: "the session's transcript failed the check before resuming (the model would have been sent a broken conversation); the new session was given a handoff of the project",
   security_violation: "the session was refused: it does not belong to this project",
   ownership_unverified: "it could not be confirmed that the session belongs to this project",
 };
@@ -110,6 +111,32 @@ export function stepName(step: unknown): string {
 
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+const FINDINGS: Record<string, string> = {
+  truncated_last_line: "a cut-short last line",
+  invalid_json: "a line that is not JSON",
+  not_an_object: "a line that is not an object",
+  other_session: "a line of another session",
+  no_conversation: "no conversation",
+  broken_chain: "a broken message chain",
+  duplicate_line: "a repeated line",
+  duplicate_uuid: "one id on two different lines",
+  dangling_tool_use: "a tool call without its result",
+  orphan_tool_result: "a tool result without its call",
+};
+
+/** The transcript check's findings ({kind, line}) in words: "a broken message chain at line 14, …". */
+function findingsText(findings: unknown): string {
+  if (!Array.isArray(findings) || findings.length === 0) return "no details";
+  return findings
+    .slice(0, 3)
+    .map((f: unknown) => {
+      const kind = typeof f === "object" && f !== null && "kind" in f ? str(f.kind) : "";
+      const line = typeof f === "object" && f !== null && "line" in f ? num(f.line) : null;
+      return `${FINDINGS[kind] ?? humanize(kind)}${line === null ? "" : ` at line ${line}`}`;
+    })
+    .join(", ") + (findings.length > 3 ? ` and ${findings.length - 3} more` : "");
+}
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /** One job event as a line of the live log; null for events not worth a line. */
@@ -135,12 +162,15 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
       }
       if (kind === "assistant_text") return null;
       if (kind === "error") return `The runner reported an error: ${str(data["message"]) || str(data["code"])}.`;
+      if (kind === "transcript_repaired") return `Transcript repaired on a copy before resuming (${findingsText(data["findings"])}); resuming session ${shortId(str(data["copySessionId"]))}.`;
       return null;
     }
     case "retrying":
       return `The runner was busy or unreachable (${str(data["code"])}); trying again in ${duration(num(data["waitMs"]))} (attempt ${(num(data["attempt"]) ?? 0) + 1}).`;
-    case "fallback":
-      return `Fell back to a fresh session: ${FALLBACKS[str(data["reason"])] ?? humanize(str(data["reason"]))}.`;
+    case "fallback": {
+      const found = Array.isArray(data["findings"]) ? ` (found: ${findingsText(data["findings"])})` : "";
+      return `Fell back to a fresh session: ${FALLBACKS[str(data["reason"])] ?? humanize(str(data["reason"]))}${found}.`;
+    }
     case "rehydrated":
       return data["what"] === "transcript" ? "Restored the session's transcript from storage." : `Restored the workspace from storage (${num(data["fileCount"]) ?? "?"} files).`;
     case "workspace_restored":

@@ -43,6 +43,7 @@ export function versionView(v: ProjectVersion): VersionView {
     resumeReason: v.resumeReason,
     recommendations: Array.isArray(v.recommendations) ? v.recommendations.filter((r): r is string => typeof r === "string") : null,
     documentation: v.documentation,
+    documentationFromVersion: v.documentationFromVersion,
     policy: policyView(v),
     usage: {
       inputTokens: v.inputTokens,

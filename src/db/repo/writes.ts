@@ -16,6 +16,7 @@ export interface VersionPatch extends Partial<Usage> {
   resumeReason?: string | null;
   recommendations?: string[] | null;
   documentation?: string | null;
+  documentationFromVersion?: number | null;
   policyChoice?: PolicyChoice | null;
   /** Every option's prediction (src/policy/types.ts OptionPrediction[]). */
   policyPredictions?: unknown[] | null;

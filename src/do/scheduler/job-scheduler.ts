@@ -9,6 +9,7 @@ import type { Result } from "../../domain/result.ts";
 import { fail, ok } from "../../domain/result.ts";
 import type { Accepted, ProjectView, VersionKind } from "../../domain/views.ts";
 import { newId } from "../../ids.ts";
+import { metadataConfig } from "../../metadata/config.ts";
 import { policyConfig } from "../../policy/config.ts";
 import { runnerFor } from "../../runner/select.ts";
 import { Budget, Suspended } from "../budget.ts";
@@ -261,6 +262,7 @@ export class JobScheduler {
       budget,
       policy: state.policy,
       policyConfig: policyConfig(this.env),
+      metadataConfig: metadataConfig(this.env),
       flush: () => state.flush(),
       sessionInPostgres: async (sessionId) => {
         try {

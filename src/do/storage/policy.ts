@@ -52,7 +52,8 @@ export class PolicyStore {
 
   profile(): ProjectProfile {
     const raw = this.state().profile;
-    return raw === null ? initialProfile() : (JSON.parse(raw) as ProjectProfile);
+    // A profile saved before a field existed (the request's work) starts that field from the prior.
+    return raw === null ? initialProfile() : { ...initialProfile(), ...(JSON.parse(raw) as Partial<ProjectProfile>) };
   }
 
   saveProfile(profile: ProjectProfile): void {

@@ -4,6 +4,7 @@
 // line and reports usage shaped like the real thing.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { factsOf } from "../../../container/src/file-facts.ts";
 import { toFingerprint } from "../../../container/src/fingerprint.ts";
 import type { ErrorEvent, LoggedEvent, RunErrorCode, RunEvent, RunRequest, RunStatus } from "../../../container/src/protocol.ts";
 import { EVENTS_HEARTBEAT_MS, FinalEvent, RunRequest as RunRequestSchema } from "../../../container/src/protocol.ts";
@@ -48,7 +49,7 @@ export class FakeRuns {
       return json(res, 200, { run: this.status(existing) });
     }
     const ws = this.workspace(request.workspaceId);
-    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, handoff: request.handoff, cacheTtl: request.cacheTtl, outcome: "pending", sessionIdOut: null };
+    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, documentationPatch: request.documentationPatch, model: request.model, handoff: request.handoff, cacheTtl: request.cacheTtl, outcome: "pending", sessionIdOut: null };
     ws.calls.push(call);
     if (ws.busy !== null) {
       ws.overlaps += 1;
@@ -108,6 +109,10 @@ export class FakeRuns {
     if (run.killed) return;
     if (run.cancelled) return fail("internal", "the run was cancelled", true);
     if (failure?.lost === true) return fail("run_lost", "the runner restarted while the run was in progress", true);
+    if (failure?.findings !== undefined) {
+      call.outcome = "transcript_invalid";
+      return send({ type: "error", code: "transcript_invalid", message: "scripted failure", retryable: false, sessionId: null, findings: failure.findings });
+    }
     if (failure?.code !== undefined) {
       return fail(failure.code, "scripted failure", failure.retryable ?? failure.code === "overloaded", failure.code === "compact_failed" ? request.resumeSessionId : null);
     }
@@ -121,7 +126,12 @@ export class FakeRuns {
     const resuming = request.resumeSessionId !== null;
     const sessionId = resuming && !request.forkSession && request.resumeSessionId !== null ? request.resumeSessionId : randomUUID();
     send({ type: "session", sessionId });
-    if (request.operation === "build" || request.operation === "update") {
+    // Scripted edits: "(no change)" edits nothing; "remove <path>" deletes that file; anything else writes a new one.
+    const removed = /^remove (\S+)$/.exec(request.prompt)?.[1];
+    if (request.operation === "update" && removed !== undefined) {
+      ws.files.delete(removed);
+      send({ type: "tool_use", name: "Write", target: removed });
+    } else if ((request.operation === "build" || request.operation === "update") && request.prompt !== "(no change)") {
       const n = ws.calls.filter((c) => c.operation === request.operation).length;
       const path = `src/${request.operation}-${n}.txt`;
       ws.files.set(path, Buffer.from(request.prompt));
@@ -142,12 +152,21 @@ export class FakeRuns {
     ws.previous = current;
     call.outcome = "ok";
     call.sessionIdOut = sessionId;
+    const repair = request.resumeSessionId === null ? undefined : ws.repairs.get(request.resumeSessionId);
     send({
       type: "result", sessionId, usage, totalCostUsd: costUsd, costUsd, durationMs: resuming ? 800 : 1500, numTurns: resuming ? 2 : 4, contextTokens: context + 1000,
       workspaceBytes: [...ws.files.values()].reduce((sum, content) => sum + content.length, 0),
       toolCalls: resuming ? 1 : 3, filesRead: resuming ? 0 : 2, refusedToolCalls: 0, text: "ok",
-      metadata: request.operation === "metadata" ? { recommendations: ["add tests"], documentation: `# Project\n${ws.files.size} files` } : null,
+      metadata: request.operation === "metadata" && request.documentationPatch === null ? { recommendations: ["add tests"], documentation: `# Project\n${ws.files.size} files` } : null,
+      // The lean step: one entry per changed path it was asked about, facts computed as the runner does.
+      ...(request.operation === "metadata" && request.documentationPatch !== null
+        ? {
+            metadataPatch: { recommendations: ["add tests"], entries: Object.fromEntries(request.documentationPatch.changed.map((c) => [c.path, `describes ${c.path}`])) },
+            fileFacts: [...ws.files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, content]) => factsOf({ path, content })),
+          }
+        : {}),
       fingerprint,
+      ...(repair === undefined || request.resumeSessionId === null ? {} : { transcriptRepair: { sessionId: request.resumeSessionId, copySessionId: sessionId, findings: repair } }),
     });
   }
 

@@ -3,7 +3,7 @@
 // on its disk.
 import type { FileHashes } from "../../../container/src/fingerprint.ts";
 import { hashFiles, treeHash } from "../../../container/src/fingerprint.ts";
-import type { LoggedEvent, RunErrorCode, RunRequest, TreeManifest } from "../../../container/src/protocol.ts";
+import type { LoggedEvent, RunErrorCode, RunRequest, TranscriptFinding, TreeManifest } from "../../../container/src/protocol.ts";
 
 export interface ScriptedFailure {
   operation?: RunRequest["operation"];
@@ -21,6 +21,8 @@ export interface ScriptedFailure {
   lost?: boolean;
   /** Half-edit the workspace before failing (as a run cut mid-way would). */
   dirty?: boolean;
+  /** transcript_invalid: what the runner's check reports as found. */
+  findings?: TranscriptFinding[];
 }
 
 export interface Call {
@@ -31,6 +33,8 @@ export interface Call {
   prompt: string;
   versionNumber: number | null;
   metadataContext: RunRequest["metadataContext"];
+  documentationPatch: RunRequest["documentationPatch"];
+  model: RunRequest["model"];
   handoff: string | null;
   cacheTtl: RunRequest["cacheTtl"];
   outcome: string;
@@ -68,6 +72,8 @@ export interface WorkspaceState {
   listed: Map<string, Buffer>;
   sessions: Map<string, string[]>;
   corrupted: Set<string>;
+  /** Sessions whose transcript the runner's check repairs on a copy before resuming, with what it found. */
+  repairs: Map<string, TranscriptFinding[]>;
   failures: ScriptedFailure[];
   delayMs: number;
   /** Operations whose runs wait for `release` after their first events. */
@@ -95,6 +101,7 @@ export function newWorkspace(): WorkspaceState {
     listed: new Map(),
     sessions: new Map(),
     corrupted: new Set(),
+    repairs: new Map(),
     failures: [],
     delayMs: 0,
     hold: new Set(),
