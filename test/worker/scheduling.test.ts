@@ -2,8 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { jobLimits } from "../../src/config.ts";
+import { Suspended } from "../../src/do/budget.ts";
 import type { ProjectState } from "../../src/do/project-state.ts";
-import { newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
+import { calls, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
 
 /** The object's storage, as the scheduler sees it (to inject a fault into one call). */
 function stateOf(instance: unknown): ProjectState {
@@ -76,5 +77,37 @@ describe("scheduling the queue", () => {
     const production = jobLimits({ ...env, JOB_INVOCATION_BUDGET_MS: "600000" });
     expect(production.slotLeaseMs).toBeGreaterThan(production.watchdogMs);
     await pool.release(holder);
+  });
+
+  it("a job handed over after its decision, before its run was stored, keeps that decision: one gap sample, one decision", async () => {
+    const user = newUser();
+    const { projectId, headSessionId } = await readyProject(user);
+    const stub = projectStub(projectId);
+    const gaps = (): Promise<number> => runInDurableObject(stub, (_instance, state) =>
+      (JSON.parse(state.storage.sql.exec<{ gaps: string }>("SELECT gaps FROM policy_state WHERE id = 1").one().gaps) as number[]).length);
+    const before = await gaps();
+    // The invocation's budget runs out the moment it would store the update's run (its
+    // decision is stored): it hands over, as newRun's budget check does.
+    await runInDurableObject(stub, (instance) => {
+      const runs = stateOf(instance).runs;
+      const set = runs.set.bind(runs);
+      let handedOver = false;
+      runs.set = (jobId, run) => {
+        if (run.step === "update" && !handedOver) {
+          handedOver = true;
+          throw new Suspended(false);
+        }
+        set(jobId, run);
+      };
+    });
+    const { jobId } = await postUpdate(user, projectId, "decided once");
+    const done = await waitForJob(user, projectId, jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.sessionIdIn).toBe(headSessionId);
+    const events = await stub.jobEvents(user, jobId, 0);
+    if (!events.ok) throw new Error("events");
+    expect(events.value.events.filter((e) => e.type === "decision")).toHaveLength(1);
+    expect(await gaps()).toBe(before + 1);
+    expect((await calls(projectId)).calls.filter((c) => c.operation === "update").map((c) => c.resumeSessionId)).toEqual([headSessionId]);
   });
 });
