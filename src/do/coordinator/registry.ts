@@ -74,7 +74,9 @@ export class BranchRegistry {
         versionNumber: record.firstVersion, source: source.value,
       });
       if (!created.ok) {
-        state.branches.remove(input.name);
+        // The branch's object is set up already (its first job may be long pruned): the
+        // branch is live, so its row stays and is completed; never removed here.
+        state.branches.markReady(input.name);
         return created;
       }
       state.branches.markReady(input.name);

@@ -78,7 +78,8 @@ export class Retention {
     state.meta.setRetentionRanAt(now);
     const project = state.meta.get();
     if (project === null) return null;
-    const branches = state.branches.all();
+    // A branch whose creation was cut short (not ready) may still have an object and a head.
+    const branches = state.branches.recorded();
     const roots: BranchRoots[] = [await this.roots(now)];
     for (const branch of branches) roots.push(await state.stub(branch.name).retentionRoots(now));
     await state.flush();
