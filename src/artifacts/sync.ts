@@ -16,7 +16,7 @@ export class RestoreError extends Error {
 }
 
 export interface SyncTarget {
-  runner: RunnerClient;
+  runner: Pick<RunnerClient, "tree" | "openBlob" | "missingBlobs" | "putBlob" | "importTree">;
   store: ArtifactStore;
   workspaceId: string;
   /** Called after each blob moved: a transfer that spans invocations is progress. */
@@ -33,12 +33,20 @@ export interface SaveResult {
  * Runner → R2: stores the workspace's tree unless R2 has it. Only blobs R2 lacks move, each
  * streamed from the runner into R2 (which checks it against its sha256); the manifest is
  * written last, so a manifest in R2 always has all its blobs. Blobs of `baseTreeHash` (the
- * tree before this one, usually) are known to be in R2 and cost no lookup.
+ * tree before this one, usually) are known to be in R2 and cost no lookup. Run it under a
+ * save lease (save-lease.ts): what it finds stored stays stored until the manifest is
+ * written, and the manifest is always written (again, when R2 had it), so that a fresh
+ * manifest keeps itself and its blobs out of the next sweep until the chain records it.
+ * `verify`: a stored manifest is not trusted (a sweep may have run under a lapsed lease).
  */
-export async function saveTree(target: SyncTarget, treeHash: string, baseTreeHash: string | null): Promise<SaveResult> {
+export async function saveTree(target: SyncTarget, treeHash: string, baseTreeHash: string | null, verify = false): Promise<SaveResult> {
   const { runner, store, workspaceId } = target;
   const result: SaveResult = { uploaded: 0, bytes: 0 };
-  if (await store.hasTree(treeHash)) return result;
+  const stored = verify ? null : await store.getTree(treeHash);
+  if (stored !== null) {
+    await store.putTree(stored);
+    return result;
+  }
   const manifest = await runner.tree(workspaceId);
   if (manifest.treeHash !== treeHash) throw new Error(`the workspace is tree ${manifest.treeHash.slice(0, 12)}, not the expected ${treeHash.slice(0, 12)}`);
   const base = baseTreeHash === null ? null : await store.getTree(baseTreeHash);

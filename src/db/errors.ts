@@ -11,6 +11,15 @@ export class MissingRowError extends Error {
   }
 }
 
+/** A write whose source row (another object's write) is not in Postgres yet. */
+export class ParentRowMissingError extends Error {
+  readonly sqlState = null;
+  constructor(message: string) {
+    super(message);
+    this.name = "ParentRowMissingError";
+  }
+}
+
 function field(value: unknown, key: string): unknown {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
@@ -36,6 +45,18 @@ export function isPermanentWriteError(err: unknown): boolean {
   if (err instanceof MissingRowError) return true;
   const state = sqlState(err);
   return state !== null && (state.startsWith("22") || state.startsWith("23"));
+}
+
+/**
+ * A refusal that can pass once a row another Durable Object writes lands: a version row
+ * refused by its foreign key (23503: a branch's version before main's project row) or a
+ * copy whose source row (another branch's version) is not there yet. A project's objects
+ * each have their own outbox, not ordered with each other, so these wait (a bounded while)
+ * instead of going to the dead letter. Any other write's parent is this object's own
+ * earlier write: when it is missing it was refused for good, and waiting cannot help.
+ */
+export function awaitsParentRow(err: unknown, op: string): boolean {
+  return (op === "copy_version_docs" && err instanceof ParentRowMissingError) || (op === "insert_version" && sqlState(err) === "23503");
 }
 
 /** Postgres's own message (never drizzle's, which quotes the parameters), shortened. */

@@ -2,18 +2,9 @@
 // A code names a user, expires soon, and is accepted once; it is MACed with AUTH_SECRET
 // under its own label, so it is never a valid JWT and no JWT can be made from it.
 // Minted by scripts (Node) and checked by the Worker: WebCrypto only.
+import { base64url } from "jose";
+
 const LABEL = "session-chain dev sign-in v1\n";
-
-function base64url(bytes: Uint8Array): string {
-  let text = "";
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array {
-  const raw = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
 
 async function mac(secret: string, payload: string): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
@@ -29,11 +20,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export async function mintSigninCode(secret: string, userId: string, ttlMs: number, now: number = Date.now()): Promise<string> {
-  const user = base64url(new TextEncoder().encode(userId));
+  const user = base64url.encode(userId);
   const expires = Math.floor((now + ttlMs) / 1000);
-  const nonce = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const nonce = base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
   const payload = `${user}.${expires}.${nonce}`;
-  return `${payload}.${base64url(await mac(secret, payload))}`;
+  return `${payload}.${base64url.encode(await mac(secret, payload))}`;
 }
 
 export type CodeCheck = { ok: true; userId: string; nonce: string; expiresAt: number } | { ok: false; reason: "malformed" | "bad_signature" | "expired" };
@@ -47,8 +38,8 @@ export async function checkSigninCode(secret: string, code: string, now: number 
   let given: Uint8Array;
   let userId: string;
   try {
-    given = fromBase64url(signature);
-    userId = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64url(user));
+    given = base64url.decode(signature);
+    userId = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(base64url.decode(user));
   } catch {
     return { ok: false, reason: "malformed" };
   }

@@ -1,3 +1,4 @@
+import type { SaveLeases } from "../artifacts/leases.ts";
 import type { ArtifactStore } from "../artifacts/store.ts";
 import type { ChainConfig } from "../config.ts";
 import type { AttemptRow } from "../db/repo/writes.ts";
@@ -26,6 +27,8 @@ export interface JobContext {
   config: ChainConfig;
   runner: RunnerClient;
   artifacts: ArtifactStore;
+  /** Saves hold one so the project's garbage collection never runs beside them (main keeps them). */
+  leases: SaveLeases;
   chain: ChainStore;
   jobs: JobStore;
   events: EventStore;

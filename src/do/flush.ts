@@ -1,7 +1,8 @@
 import type { Db } from "../db/client.ts";
-import { isPermanentWriteError, pgErrorText, sqlState } from "../db/errors.ts";
+import { awaitsParentRow, isPermanentWriteError, pgErrorText, sqlState } from "../db/errors.ts";
 import { applyWrite } from "../db/repo/writes.ts";
 import type { PgWrite } from "../db/repo/writes.ts";
+import { MAX_PARENT_WAITS } from "./storage/outbox.ts";
 import type { OutboxStore } from "./storage/outbox.ts";
 
 /** Writes sent per round trip batch; the rest follow in the next round. */
@@ -29,7 +30,9 @@ function deadLetter(deps: FlushDeps, seq: number, write: PgWrite, err: unknown):
 /**
  * Sends the outbox to Postgres in order. A write refused for good (SQLSTATE class 22/23)
  * moves to the dead letter and the rest go on; a transient failure stops the flush there,
- * keeping order, and the caller retries later with backoff. True when the outbox is empty.
+ * keeping order, and the caller retries later with backoff. A write refused for a row
+ * another object sends (awaitsParentRow) counts as transient until it has waited
+ * MAX_PARENT_WAITS times. True when the outbox is empty.
  */
 export async function flushOutbox(deps: FlushDeps): Promise<boolean> {
   for (;;) {
@@ -37,12 +40,17 @@ export async function flushOutbox(deps: FlushDeps): Promise<boolean> {
     if (pending.length === 0) return true;
     try {
       await deps.withDb(async (db) => {
-        for (const { seq, write } of pending) {
+        for (const { seq, write, parentWaits } of pending) {
           try {
             await applyWrite(db, write);
             deps.outbox.done(seq);
           } catch (err) {
-            if (!isPermanentWriteError(err)) throw err;
+            const awaitsParent = awaitsParentRow(err, write.op);
+            if (awaitsParent && parentWaits + 1 < MAX_PARENT_WAITS) {
+              deps.outbox.waitingForParent(seq);
+              throw err;
+            }
+            if (!isPermanentWriteError(err) && !awaitsParent) throw err;
             deadLetter(deps, seq, write, err);
           }
         }

@@ -177,6 +177,15 @@ export class ProjectDO extends DurableObject<Env> {
     return this.retention.runProject(now, force);
   }
 
+  /** A save of any branch takes a lease on the project's R2 objects (src/artifacts/leases.ts). Internal: main keeps them. */
+  async acquireSaveLease(holder: string): Promise<boolean> {
+    return this.retention.acquireSaveLease(holder);
+  }
+
+  async releaseSaveLease(holder: string): Promise<boolean> {
+    return this.retention.releaseSaveLease(holder);
+  }
+
   // ---- any branch, internal ----
 
   /** Sets up this object as branch `branch` and queues its first version. Idempotent. Internal: main calls it. */

@@ -1,3 +1,4 @@
+import { ArtifactLeases } from "../artifacts/leases.ts";
 import { ArtifactStore } from "../artifacts/store.ts";
 import { branchObjectName, branchOfObjectName, MAIN_BRANCH } from "../branches/names.ts";
 import { versionSource } from "../branches/version-source.ts";
@@ -42,6 +43,8 @@ export class ProjectState {
   /** Main only: the project's other branches, and which branch each version number went to. */
   readonly branches: BranchStore;
   readonly policy: PolicyStore;
+  /** Main only: the leases saves and sweeps take on the project's R2 objects (src/artifacts/leases.ts). */
+  readonly leases: ArtifactLeases;
   /** One Postgres pool for the whole job (its flushes and ownership checks), closed after it. */
   jobDb: OpenDb | null = null;
   /** Only a created project has a schema: reading an unknown project id writes nothing. */
@@ -70,6 +73,7 @@ export class ProjectState {
     this.versions = new VersionStore(sql);
     this.branches = new BranchStore(sql);
     this.policy = new PolicyStore(sql);
+    this.leases = new ArtifactLeases(sql);
   }
 
   private get env(): Env {

@@ -1,3 +1,4 @@
+import { underSaveLease } from "../artifacts/save-lease.ts";
 import { EMPTY_TREE_HASH, RestoreError, restoreTree, saveTree } from "../artifacts/sync.ts";
 import type { SyncTarget } from "../artifacts/sync.ts";
 import { restoreTranscript as putBackTranscript, saveTranscript } from "../artifacts/transcripts.ts";
@@ -6,7 +7,7 @@ import type { ResultEvent } from "../runner/protocol.ts";
 import { rethrowIfSuspended } from "./budget.ts";
 import type { JobContext } from "./context.ts";
 import { emit, progressed } from "./context.ts";
-import { withRetries } from "./retry.ts";
+import { backoff, withRetries } from "./retry.ts";
 
 // The runner's disk is a cache (a container that slept comes back empty); the chain and R2
 // are the truth. R2 gets each step's tree and transcript before the chain points at them,
@@ -91,11 +92,12 @@ export async function restoreTranscript(ctx: JobContext, sessionId: string): Pro
 export async function saveStep(ctx: JobContext, result: ResultEvent, sessionIn: string | null): Promise<void> {
   const base = ctx.chain.get().fingerprint?.treeHash ?? null;
   try {
-    await withRetries(ctx, async () => {
-      const saved = await saveTree(syncTarget(ctx), result.fingerprint.treeHash, base);
+    // Under a save lease: the project's garbage collection cannot delete what this save finds stored.
+    await withRetries(ctx, () => underSaveLease(ctx.leases, (ms) => backoff(ctx, ms), async (verify) => {
+      const saved = await saveTree(syncTarget(ctx), result.fingerprint.treeHash, base, verify);
       const transcript = await saveTranscript(transcriptTarget(ctx), result.sessionId, sessionIn);
       if (saved.uploaded > 0) emit(ctx, "artifacts_saved", { treeHash: result.fingerprint.treeHash, blobs: saved.uploaded, bytes: saved.bytes, transcript: transcript.format, transcriptBytes: transcript.stored });
-    });
+    }));
   } catch (err) {
     rethrowIfSuspended(err, ctx.budget);
     console.error(`job ${ctx.job.id}: saving the step's artifacts failed`, err);

@@ -102,7 +102,7 @@ export function families(r: MetricsReport): Family[] {
     f("jobs_queued", "gauge", "Versions waiting in a queue.", [{ value: r.queue.queued }]),
     f("jobs_running", "gauge", "Versions being worked on.", [{ value: r.queue.running }]),
     f("outbox_dead_letters_total", "counter", "Writes Postgres refused for good (SQLSTATE class 22/23), moved to a project's dead-letter table, by write kind.", byKey(r.deadLetters.byOp, "op")),
-    f("transcript_storage_bytes", "gauge", "Bytes stored in R2 under projects/ (transcripts and workspace snapshots).", [{ value: r.transcriptStorage.bytes }]),
+    f("transcript_storage_bytes", "gauge", "Bytes stored in R2 under projects/ (transcripts and workspace snapshots), at most 5 minutes old while the listing keeps up.", [{ value: r.transcriptStorage.bytes }]),
     f("transcript_storage_objects", "gauge", "Objects stored in R2 under projects/.", [{ value: r.transcriptStorage.objects }]),
     f("policy_choices_total", "counter", "Succeeded updates by the resume policy's choice (resume, compact_resume, handoff, fresh).", byKey(r.policy.choices, "choice")),
     f("policy_cache_ttl_total", "counter", "Succeeded updates by the prompt-cache TTL their last step asked for.", byKey(r.policy.cacheTtl, "ttl")),

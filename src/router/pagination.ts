@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { base64url } from "jose";
 import { HttpError } from "./errors.ts";
 
 // One convention for every list: `?limit=&cursor=` in, `{ <items>, nextCursor }` out.
@@ -24,28 +25,17 @@ export const PageQuery = z.object({
 
 export const NextCursor = z.string().nullable().openapi({ description: "Pass as ?cursor= for the next page; null on the last page." });
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
 /** The cursor for the page after `position` in the list `kind`; null when there is none. */
 export function encodeCursor(kind: string, position: unknown): string | null {
   if (position === null || position === undefined) return null;
-  return toBase64Url(new TextEncoder().encode(JSON.stringify({ k: kind, p: position })));
+  return base64url.encode(JSON.stringify({ k: kind, p: position }));
 }
 
 /** The position a cursor of list `kind` carries; null without a cursor; 400 for a bad one. */
 export function decodeCursor<T>(raw: string | undefined, kind: string, position: z.ZodType<T>): T | null {
   if (raw === undefined || raw === "") return null;
   try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(fromBase64Url(raw)));
+    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(raw)));
     const parsed = z.object({ k: z.literal(kind), p: position }).safeParse(value);
     if (parsed.success) return parsed.data.p;
   } catch {

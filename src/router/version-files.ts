@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ArtifactStore } from "../artifacts/store.ts";
 import { contentTypeOf } from "../artifacts/content-type.ts";
-import { treeDiff } from "../artifacts/tree-diff.ts";
+import { DIFF_OMITTED, treeDiff } from "../artifacts/tree-diff.ts";
 import type { TreeManifest } from "../runner/protocol.ts";
 import { requireUser } from "./auth.ts";
 import { VersionParams } from "./branch-schemas.ts";
@@ -29,7 +29,7 @@ const Change = z
     fromSha256: z.string().nullable(),
     toSha256: z.string().nullable(),
     diff: z.string().nullable().openapi({ description: "Unified diff (diff -u, 3 lines of context); null when omitted." }),
-    diffOmitted: z.enum(["binary", "too_large", "too_many_files"]).nullable(),
+    diffOmitted: z.enum(DIFF_OMITTED).nullable().openapi({ description: "Why there is no diff: binary; too_large (a side over 256 KB); too_many_files (the response's 200 diffs or 8 MB of text are used); too_many_changes (over 1,000 changed lines in the file or 3,000 in the response)." }),
   })
   .openapi("FileChange");
 const DiffQuery = z.object({
@@ -82,13 +82,22 @@ versionFiles.openapi(
   },
 );
 
+/** The file path after /files/, percent-decoded; a malformed escape (`%ZZ`) is the caller's error. */
+function filePath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, "bad_request", "path: the file path is not valid percent-encoding");
+  }
+}
+
 // A path holds slashes, so this one is a plain route (like the event stream).
 versionFiles.get("/:id/versions/:n/files/*", async (c) => {
   const params = VersionParams.safeParse({ id: c.req.param("id"), n: c.req.param("n") });
   if (!params.success) throw invalidInput(params.error);
   const prefix = `/v1/projects/${params.data.id}/versions/${c.req.param("n")}/files/`;
   const raw = new URL(c.req.url).pathname;
-  const path = raw.startsWith(prefix) ? decodeURIComponent(raw.slice(prefix.length)) : "";
+  const path = raw.startsWith(prefix) ? filePath(raw.slice(prefix.length)) : "";
   if (path === "") throw new HttpError(400, "bad_request", "path: a file path is required after /files/");
   const { manifest, store } = await treeOf(c.env, params.data.id, c.get("userId"), params.data.n);
   const file = manifest.files.find((f) => f.path === path);

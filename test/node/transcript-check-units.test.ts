@@ -49,6 +49,24 @@ describe("transcript check", () => {
     expect(kinds(text(lines))).toEqual([]);
   });
 
+  it("passes parallel calls as the engine writes them: each result a child of its own call's line", () => {
+    // Claude Code 2.1.330, a 30-file scaffold: the calls are chained lines of one message,
+    // but result n's parent is call n's line, so only the last result is on the leaf's chain.
+    const lines = [
+      user("u1", null, "x"),
+      assistant("a1", "u1", "m1", [call("t1")]),
+      assistant("a2", "a1", "m1", [call("t2")]),
+      assistant("a3", "a2", "m1", [call("t3")]),
+      user("r1", "a1", [result("t1")]),
+      user("r2", "a2", [result("t2")]),
+      user("r3", "a3", [result("t3")]),
+      assistant("a4", "r3", "m2", [{ type: "text", text: "Done." }]),
+    ];
+    expect(kinds(text(lines))).toEqual([]);
+    // One result missing is still a call the conversation went on from.
+    expect(kinds(text(lines.filter((l) => l.uuid !== "r2")))).toEqual([["dangling_tool_use", false]]);
+  });
+
   it("flags a truncated last line as repairable, a bad line mid-file as not", () => {
     const whole = text(healthy());
     expect(kinds(`${whole}{"type":"user","uuid":"u9","par`)).toEqual([["truncated_last_line", true]]);

@@ -71,7 +71,7 @@ describe("retention", () => {
     const transcripts = [...(await keys(projectId, "transcripts"))].map((name) => name.replace(/\.[a-z]+$/, ""));
     expect(v4Sessions.length).toBeGreaterThan(0);
     for (const id of v4Sessions) expect(transcripts).not.toContain(id);
-    expect(report?.collected.transcripts).toBe(v4Sessions.length);
+    expect(report?.collected?.transcripts).toBe(v4Sessions.length);
 
     // Pruned: 410 with the reason; kept ones still restore, from R2 alone.
     const gone = await api("POST", `/v1/projects/${projectId}/versions/4/restore`, { user });

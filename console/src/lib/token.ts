@@ -1,3 +1,5 @@
+import { base64url } from "jose";
+
 // What a pasted token is. A user token is a JWT whose payload names the user (`sub`); the
 // admin token is an opaque secret. Read here only to label the session and to warn early
 // about an expired token: the server verifies every request.
@@ -7,9 +9,7 @@ export type TokenKind =
   | { kind: "invalid"; reason: string };
 
 function decodePart(part: string): unknown {
-  const padded = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes));
+  return JSON.parse(new TextDecoder().decode(base64url.decode(part)));
 }
 
 export function classifyToken(raw: string, now: number = Date.now()): TokenKind {

@@ -3,10 +3,9 @@
 // `path` argument says; `..` and brace alternatives are passed to the matcher. So the
 // pattern's literal directory part is a path like any other, and its wildcard part may
 // neither climb (`..`), start elsewhere (`{/etc/*,x}`, `~`) nor escape characters (`\`).
+import path from "node:path";
+import picomatch from "picomatch";
 import { syntaxProblem } from "./path-rules.ts";
-
-/** Characters that make a segment a wildcard in glob, picomatch or ripgrep syntax. */
-const MAGIC = /[*?[\]{}()!+@|]/;
 
 export type PatternCheck = { ok: true; base: string } | { ok: false; reason: string };
 
@@ -20,9 +19,10 @@ export function checkPattern(pattern: string): PatternCheck {
     if (alternative.startsWith("~")) return { ok: false, reason: "pattern: '~' paths are outside the project's workspace" };
     if (alternative.split("/").includes("..")) return { ok: false, reason: "pattern: '..' is not allowed" };
   }
-  const segments = pattern.split("/");
-  const firstMagic = segments.findIndex((segment) => MAGIC.test(segment));
-  const literal = firstMagic === -1 ? segments.slice(0, -1) : segments.slice(0, firstMagic);
-  const base = literal.join("/");
-  return { ok: true, base: base === "" ? (pattern.startsWith("/") ? "/" : ".") : base };
+  // picomatch's scan splits the literal directory part from the first wildcard segment
+  // (ripgrep, the engine's matcher, has no wildcard picomatch lacks); a pattern without
+  // one names a single path, whose directory is where the search starts.
+  const scanned = picomatch.scan(pattern);
+  const base = scanned.isGlob ? scanned.base : path.posix.dirname(scanned.base);
+  return { ok: true, base: base === "" || base === "." ? (pattern.startsWith("/") ? "/" : ".") : base };
 }

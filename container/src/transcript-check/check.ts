@@ -56,6 +56,7 @@ export function checkTranscriptForResume(text: string, sessionId: string): Trans
   }
 
   const byUuid = new Map<string, Entry>();
+  const children = new Map<string, Entry[]>();
   let leaf: Entry | null = null;
   for (const line of lines) {
     const entry = entryOf(line);
@@ -71,6 +72,11 @@ export function checkTranscriptForResume(text: string, sessionId: string): Trans
       continue;
     }
     byUuid.set(entry.uuid, entry);
+    if (entry.parentUuid !== null) {
+      const siblings = children.get(entry.parentUuid);
+      if (siblings === undefined) children.set(entry.parentUuid, [entry]);
+      else siblings.push(entry);
+    }
     leaf = entry;
   }
   if (own === 0 || leaf === null) findings.push(finding("no_conversation", null, "the transcript has no conversation entries of this session"));
@@ -78,7 +84,7 @@ export function checkTranscriptForResume(text: string, sessionId: string): Trans
   const before = findings.length;
   const chain = leaf === null ? [] : walkChain(leaf, byUuid, findings);
   // A broken chain is refused as such; the calls of its fragment would only echo it.
-  const dangling = findings.length > before ? [] : checkCalls(chain, findings);
+  const dangling = findings.length > before ? [] : checkCalls(chain, children, findings);
   return { findings, repairable: findings.length > 0 && findings.every((f) => f.repairable), lines, drop, leaf, dangling };
 }
 
@@ -106,10 +112,24 @@ function walkChain(leaf: Entry, byUuid: Map<string, Entry>, findings: Transcript
  * Pairs calls with results along the chain. A call must be answered before the next assistant
  * message starts (parallel calls of one message share its id and may be answered together).
  * Calls still open at the end of the chain are the interrupted last turn: repairable.
+ * Parallel calls are one line each, chained, and each result's parent is ITS call's line, so
+ * only the last result lies on the leaf's chain: the others hang off the chain as children of
+ * its assistant lines, and the engine sends them with it. They are read with their call.
  */
-function checkCalls(chain: Entry[], findings: TranscriptFinding[]): DanglingCall[] {
+function checkCalls(chain: Entry[], children: ReadonlyMap<string, readonly Entry[]>, findings: TranscriptFinding[]): DanglingCall[] {
   const open = new Map<string, { n: number; messageId: string | null; assistantUuid: string }>();
   const answered = new Set<string>();
+  const read = new Set<string>(); // a result on the chain is also a child of its call's line
+  const answer = (entry: Entry): void => {
+    if (read.has(entry.uuid)) return;
+    read.add(entry.uuid);
+    for (const block of blocksOf(entry)) {
+      if (block.type !== "tool_result" || typeof block.tool_use_id !== "string") continue;
+      const id = block.tool_use_id;
+      if (open.delete(id)) answered.add(id);
+      else if (!answered.has(id)) findings.push(finding("orphan_tool_result", entry.n, `tool_result for ${id} answers no call before it`));
+    }
+  };
   for (const entry of chain) {
     const type = entry.value.type;
     if (type === "assistant") {
@@ -123,13 +143,9 @@ function checkCalls(chain: Entry[], findings: TranscriptFinding[]): DanglingCall
       for (const block of blocksOf(entry)) {
         if (block.type === "tool_use" && typeof block.id === "string") open.set(block.id, { n: entry.n, messageId, assistantUuid: entry.uuid });
       }
+      for (const child of children.get(entry.uuid) ?? []) if (child.value.type === "user") answer(child);
     } else if (type === "user") {
-      for (const block of blocksOf(entry)) {
-        if (block.type !== "tool_result" || typeof block.tool_use_id !== "string") continue;
-        const id = block.tool_use_id;
-        if (open.delete(id)) answered.add(id);
-        else if (!answered.has(id)) findings.push(finding("orphan_tool_result", entry.n, `tool_result for ${id} answers no call before it`));
-      }
+      answer(entry);
     }
   }
   const dangling: DanglingCall[] = [];

@@ -1,6 +1,7 @@
 // One owner's projects, newest first, a page at a time, each with its latest version, its
 // queue as the version rows show it, its resume success and its cost so far.
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { base64url } from "jose";
 import type { SQL } from "drizzle-orm";
 import type { ProjectSummary } from "../../domain/console-views.ts";
 import { NOT_TRIED, SUCCEEDED } from "../../metrics/resume.ts";
@@ -15,13 +16,13 @@ export interface PageKey {
 
 /** Opaque to clients: base64url of the page key's JSON. */
 export function encodeCursor(key: PageKey): string {
-  return btoa(JSON.stringify([key.createdAt, key.id])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64url.encode(JSON.stringify([key.createdAt, key.id]));
 }
 
 /** The page key of a cursor, or null when it is not one this code made. */
 export function decodeCursor(cursor: string): PageKey | null {
   try {
-    const value: unknown = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+    const value: unknown = JSON.parse(new TextDecoder().decode(base64url.decode(cursor)));
     if (!Array.isArray(value) || value.length !== 2) return null;
     const [createdAt, id] = value as unknown[];
     if (typeof createdAt !== "string" || typeof id !== "string") return null;

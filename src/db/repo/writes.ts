@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { MissingRowError } from "../errors.ts";
+import { MissingRowError, ParentRowMissingError } from "../errors.ts";
 import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
 import type { Usage } from "../../domain/views.ts";
 import type { MetricOperation, PolicyChoice, ResumeDecision, ResumeOutcome, SessionPolicySetting, VersionKind, VersionStatus } from "../schema.ts";
@@ -103,13 +103,16 @@ export async function applyWrite(db: Db, write: PgWrite): Promise<void> {
         })
         .onConflictDoNothing({ target: projectVersions.id });
       return;
-    case "copy_version_docs":
+    case "copy_version_docs": {
       // One statement: no read of the documentation into the Durable Object.
-      await db.execute(sql`
+      const copied = await db.execute(sql`
         UPDATE ${projectVersions} AS t SET documentation = s.documentation, recommendations = s.recommendations, updated_at = now()
         FROM ${projectVersions} AS s
         WHERE t.id = ${write.id} AND s.project_id = ${write.projectId} AND s.version_number = ${write.fromVersion}`);
+      // The source version is another branch's row, sent by its own object: it may not be there yet.
+      if (copied.rowCount === 0) throw new ParentRowMissingError(`version ${write.fromVersion} of ${write.projectId} (or ${write.id}) is not in Postgres yet`);
       return;
+    }
     case "update_version": {
       const { aiSessionCreatedAt, aiSessionLastUsedAt, completedAt, prunedAt, documentation, recommendations, errorMessage, ...rest } = write.patch;
       const set = {

@@ -1,6 +1,7 @@
-import { collectGarbage } from "../../artifacts/collect.ts";
 import type { CollectReport } from "../../artifacts/collect.ts";
+import type { LeaseKeeper } from "../../artifacts/leases.ts";
 import { ArtifactStore } from "../../artifacts/store.ts";
+import { sweepUnderLease } from "../../artifacts/sweep.ts";
 import { MAIN_BRANCH } from "../../branches/names.ts";
 import { pruneBranch } from "../../branches/retention.ts";
 import type { BranchRoots } from "../../branches/retention.ts";
@@ -19,13 +20,14 @@ const COLLECT_GRACE_MS = 24 * 60 * 60_000;
 export interface RetentionReport {
   branches: number;
   prunedVersions: number;
-  collected: CollectReport;
+  /** null: a save held the project's objects, the next run collects. */
+  collected: CollectReport | null;
 }
 
 // Retention, the project coordinator's other half: every object prunes its own finished jobs
 // and old versions; main runs the project's retention (every branch's roots, then R2's
 // garbage) and any branch asks main to, after a job.
-export class Retention {
+export class Retention implements LeaseKeeper {
   private readonly ctx: DurableObjectState;
   /** Read at each use: a test may point one instance at another database (test/worker/outbox.test.ts). */
   private readonly envOf: () => Env;
@@ -83,7 +85,7 @@ export class Retention {
     const roots: BranchRoots[] = [await this.roots(now)];
     for (const branch of branches) roots.push(await state.stub(branch.name).retentionRoots(now));
     await state.flush();
-    const collected = await collectGarbage(new ArtifactStore(this.env.ARTIFACTS, project.id), {
+    const collected = await sweepUnderLease(state.leases, new ArtifactStore(this.env.ARTIFACTS, project.id), {
       treeHashes: new Set(roots.flatMap((r) => r.treeHashes)),
       sessionIds: new Set(roots.flatMap((r) => r.sessionIds)),
       versions: new Set(roots.flatMap((r) => r.versions)),
@@ -92,6 +94,15 @@ export class Retention {
     }, now - COLLECT_GRACE_MS);
     const prunedVersions = roots.reduce((n, r) => n + r.pruned, 0);
     return { branches: branches.length + 1, prunedVersions, collected };
+  }
+
+  /** A save of any branch takes a lease on the project's R2 objects (src/artifacts/leases.ts); main keeps them. */
+  async acquireSaveLease(holder: string): Promise<boolean> {
+    return this.state.hasSchema && this.state.branch() === MAIN_BRANCH && this.state.leases.acquire("save", holder, Date.now());
+  }
+
+  async releaseSaveLease(holder: string): Promise<boolean> {
+    return this.state.hasSchema && this.state.branch() === MAIN_BRANCH && this.state.leases.release(holder, Date.now());
   }
 
   /** Prunes this object's old versions and says what storage must keep for it. */

@@ -1,3 +1,5 @@
+import type { LeaseKeeper } from "../../artifacts/leases.ts";
+import { saveLeasesOf } from "../../artifacts/leases.ts";
 import { ArtifactStore } from "../../artifacts/store.ts";
 import { isForkJob, runForkJob } from "../../branches/fork-job.ts";
 import { branchObjectName, MAIN_BRANCH, workspaceIdOf } from "../../branches/names.ts";
@@ -38,6 +40,8 @@ export class JobScheduler {
   private readonly envOf: () => Env;
   private readonly state: ProjectState;
   private readonly after: AfterJob;
+  /** Main's save leases, kept here on main (a branch asks main over RPC). */
+  private readonly leaseKeeper: LeaseKeeper;
   /** Enqueues one at a time: a branch awaits its version number from main in between. */
   private enqueueing: Promise<unknown> = Promise.resolve();
   /** In-memory: this instance is running a job now (storage says which one). */
@@ -46,11 +50,12 @@ export class JobScheduler {
   private enqueuedWhileWorking = false;
   private readonly heartbeat: InvocationHeartbeat;
 
-  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState, after: AfterJob) {
+  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState, after: AfterJob & LeaseKeeper) {
     this.ctx = ctx;
     this.envOf = env;
     this.state = state;
     this.after = after;
+    this.leaseKeeper = after;
     this.heartbeat = new InvocationHeartbeat(ctx.storage.kv);
   }
 
@@ -251,6 +256,7 @@ export class JobScheduler {
       config: chainConfig(this.env),
       runner: runnerFor(this.env, slot, { callTimeoutMs, deadline: budget.deadline }),
       artifacts: new ArtifactStore(this.env.ARTIFACTS, projectId),
+      leases: saveLeasesOf(project.branch === MAIN_BRANCH ? this.leaseKeeper : this.env.PROJECT.getByName(projectId)),
       chain: state.chain,
       jobs: state.jobs,
       events: state.events,

@@ -5,12 +5,20 @@ interface OutboxRow extends Record<string, SqlStorageValue> {
   op: string;
   payload: string;
   attempts: number;
+  parent_waits: number;
 }
 
 /** Transient failures back off from this delay, doubling per failed attempt of the head write. */
 const RETRY_BASE_MS = 5_000;
 /** ...up to this: Postgres is retried at least every 5 minutes while writes wait. */
 const RETRY_MAX_MS = 5 * 60_000;
+/**
+ * A write refused because a row another object sends is missing (main's project row, a
+ * source version) is tried this many times before it goes to the dead letter: spaced by
+ * the retry delay above, about an hour, while the other object's outbox retries at least
+ * every 5 minutes on its own.
+ */
+export const MAX_PARENT_WAITS = 12;
 
 /** The session id a write proves this project produced (versions and metrics are the proof). */
 function sessionIdOf(write: PgWrite): string | null {
@@ -33,11 +41,16 @@ export class OutboxStore {
     this.sql.exec("INSERT INTO outbox (op, payload) VALUES (?, ?)", write.op, JSON.stringify(write));
   }
 
-  pending(limit: number): { seq: number; write: PgWrite }[] {
+  pending(limit: number): { seq: number; write: PgWrite; parentWaits: number }[] {
     return this.sql
-      .exec<OutboxRow>("SELECT seq, op, payload, attempts FROM outbox ORDER BY seq LIMIT ?", limit)
+      .exec<OutboxRow>("SELECT seq, op, payload, attempts, parent_waits FROM outbox ORDER BY seq LIMIT ?", limit)
       .toArray()
-      .map((row) => ({ seq: row.seq, write: JSON.parse(row.payload) as PgWrite }));
+      .map((row) => ({ seq: row.seq, write: JSON.parse(row.payload) as PgWrite, parentWaits: row.parent_waits }));
+  }
+
+  /** The write was refused for a row another object has not sent yet (see MAX_PARENT_WAITS). */
+  waitingForParent(seq: number): void {
+    this.sql.exec("UPDATE outbox SET parent_waits = parent_waits + 1 WHERE seq = ?", seq);
   }
 
   done(seq: number): void {

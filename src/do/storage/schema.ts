@@ -99,6 +99,12 @@ const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY, from_version INTEGER NOT NULL, first_version INTEGER NOT NULL,
      created_by TEXT NOT NULL, created_at INTEGER NOT NULL, ready INTEGER NOT NULL DEFAULT 0);
    CREATE TABLE version_branches (number INTEGER PRIMARY KEY, branch TEXT NOT NULL);`,
+  // Leases that keep saves and the garbage collector of R2 apart (src/artifacts/leases.ts;
+  // main's object keeps them for the whole project).
+  `CREATE TABLE artifact_leases (holder TEXT PRIMARY KEY, kind TEXT NOT NULL, expires_at INTEGER NOT NULL);`,
+  // How often the outbox's head write was refused for a row another object has not sent
+  // yet (src/do/flush.ts): it waits for it a bounded number of times, then dead-letters.
+  `ALTER TABLE outbox ADD COLUMN parent_waits INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(sql: SqlStorage): void {
