@@ -64,7 +64,7 @@ export class ProjectDO extends DurableObject<Env> {
     super(ctx, env);
     const currentEnv = (): Env => this.env;
     this.state = new ProjectState(ctx, currentEnv);
-    this.retention = new Retention(ctx, currentEnv, this.state);
+    this.retention = new Retention(ctx, currentEnv, this.state, (work) => this.scheduler.serialized(work));
     this.scheduler = new JobScheduler(ctx, currentEnv, this.state, this.retention);
   }
 

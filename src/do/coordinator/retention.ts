@@ -16,6 +16,9 @@ const RETENTION_INTERVAL_MS = 60 * 60_000;
  */
 const COLLECT_GRACE_MS = 24 * 60 * 60_000;
 
+/** Runs work in the object's enqueue order (JobScheduler.serialized). */
+export type Serialize = <T>(work: () => Promise<T>) => Promise<T>;
+
 /** What a retention run did over the whole project. */
 export interface RetentionReport {
   branches: number;
@@ -33,10 +36,13 @@ export class Retention implements LeaseKeeper {
   private readonly envOf: () => Env;
   private readonly state: ProjectState;
 
-  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState) {
+  private readonly serialized: Serialize;
+
+  constructor(ctx: DurableObjectState, env: () => Env, state: ProjectState, serialized: Serialize) {
     this.ctx = ctx;
     this.envOf = env;
     this.state = state;
+    this.serialized = serialized;
   }
 
   private get env(): Env {
@@ -81,9 +87,15 @@ export class Retention implements LeaseKeeper {
     const project = state.meta.get();
     if (project === null) return null;
     // A branch whose creation was cut short (not ready) may still have an object and a head.
-    const branches = state.branches.recorded();
-    const roots: BranchRoots[] = [await this.roots(now)];
-    for (const branch of branches) roots.push(await state.stub(branch.name).retentionRoots(now));
+    // Gathered in main's enqueue order: a branch creation (source read, then the new object's
+    // job that names it) is either wholly before the gathering, its job a root, or wholly
+    // after it, when a pruned source answers 410 instead of being accepted and then lost.
+    const { branches, roots } = await this.serialized(async () => {
+      const recorded = state.branches.recorded();
+      const gathered: BranchRoots[] = [await this.roots(now)];
+      for (const branch of recorded) gathered.push(await state.stub(branch.name).retentionRoots(now));
+      return { branches: recorded, roots: gathered };
+    });
     await state.flush();
     const collected = await sweepUnderLease(state.leases, new ArtifactStore(this.env.ARTIFACTS, project.id), {
       treeHashes: new Set(roots.flatMap((r) => r.treeHashes)),
