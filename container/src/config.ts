@@ -46,6 +46,7 @@ const PASS_THROUGH = [
   "PATH",
   "LANG",
   "TMPDIR",
+  "TZ",
 ];
 
 /** The real API when the runner's environment names no other. */

@@ -8,6 +8,8 @@ import { runEngine } from "./engine.ts";
 import type { EngineRun } from "./engine.ts";
 import { RunFailure } from "./errors.ts";
 import { hashFiles, listWorkspaceFiles, loadBaseline, saveBaseline, toFingerprint } from "./fingerprint.ts";
+import { loadMemory, memoryFile, saveMemory } from "./model-proxy/cache/memory.ts";
+import { CacheWatch } from "./model-proxy/cache/watch.ts";
 import { usageMismatch } from "./model-proxy/reconcile.ts";
 import type { ModelProxy, RunTraffic } from "./model-proxy/server.ts";
 import type { ProjectPaths } from "./paths.ts";
@@ -58,7 +60,11 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   const signal = AbortSignal.any([ctx.signal, timeout]);
   // The engine's key to the model API lives exactly as long as this run (the deadline only
   // matters if the end were never reached).
-  const model = ctx.modelProxy.openRun(req.runId, config.runTimeoutMs + 60_000);
+  // Runs of one workspace never overlap (its lock), so its cache memory has one writer.
+  const cacheFile = memoryFile(paths.root);
+  const memory = await loadMemory(cacheFile, ctx.log);
+  const watch = new CacheWatch(memory, { runId: req.runId, sessionIn: req.resumeSessionId, floors: req.cacheFloors });
+  const model = ctx.modelProxy.openRun(req.runId, config.runTimeoutMs + 60_000, watch);
   let run: EngineRun;
   let traffic: RunTraffic;
   try {
@@ -80,6 +86,8 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
     traffic = ctx.modelProxy.closeRun(model);
   }
   const durationMs = Date.now() - started;
+  const cache = watch.finish(run.result?.session_id ?? run.lastSessionId);
+  await saveMemory(cacheFile, memory, Date.now()).catch((err: unknown) => ctx.log(`run ${req.runId}: cache memory not saved: ${err instanceof Error ? err.message : String(err)}`));
   if (run.engineVersion !== null) config.engineVersion = run.engineVersion;
 
   const result = run.result;
@@ -150,6 +158,7 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
       ? { metadataPatch: parseMetadataPatch(result.result, req.documentationPatch), fileFacts: files.map(factsOf) }
       : {}),
     fingerprint,
+    cache,
     ...(target?.repair != null ? { transcriptRepair: target.repair } : {}),
   };
 }

@@ -93,6 +93,12 @@ export const RunRequest = z
     handoff: z.string().max(MAX_HANDOFF_CHARS).nullable().default(null),
     /** The prompt-cache TTL this run asks for (the Durable Object's resume policy chooses it). */
     cacheTtl: CacheTtl.nullable().default(null),
+    /**
+     * Minimum cacheable prompt length per model id, from the Worker's model table
+     * (src/models/table.ts, the one source): the runner cannot import it, and uses it to tell
+     * a prompt too short to cache from an unexplained miss. A model not listed: `unknown`.
+     */
+    cacheFloors: z.record(z.string().min(1).max(200), z.number().int().positive()).default({}),
   })
   .superRefine((req, ctx) => {
     // Rules that the shape alone cannot express; both sides reject these with bad_request.
@@ -146,6 +152,53 @@ export const Usage = z.object({
   cacheReadInputTokens: z.number().nonnegative(),
 });
 export type Usage = z.infer<typeof Usage>;
+
+// ---------- Prompt-cache diagnostics (model proxy, see docs/runner-protocol.md) ----------
+
+/**
+ * Why a call wrote a prefix the cache should have had: the entry outlived its TTL, the
+ * prefix differs from the one cached (first changed block named), the prompt is shorter
+ * than the model's minimum cacheable length, or the proxy cannot tell.
+ */
+export const CacheMissCause = z.enum(["ttl_expired", "prefix_changed", "below_minimum", "unknown"]);
+export type CacheMissCause = z.infer<typeof CacheMissCause>;
+
+export const CacheMiss = z.object({
+  cause: CacheMissCause,
+  /** `tools`, `system`, `message N` (1-based) or `model`: where the prefix changed or ends; null when unknown. */
+  block: z.string().max(40).nullable(),
+  /** Prompt tokens written (or left uncached) that the cache should have served. */
+  tokens: z.number().int().nonnegative(),
+  /** Which model call of the run (1-based). */
+  call: z.number().int().positive(),
+  /** Whether the prefix missed was written before this run (the resumed history). */
+  history: z.boolean(),
+  /** ttl_expired: seconds since the prefix was last written or read, and the TTL it had. */
+  ageSeconds: z.number().int().nonnegative().nullable(),
+  ttl: CacheTtl.nullable(),
+  /** below_minimum: the model's minimum cacheable length. */
+  minTokens: z.number().int().positive().nullable(),
+  /** unknown: what the proxy could not tell, in words. */
+  detail: z.string().max(200).nullable(),
+});
+export type CacheMiss = z.infer<typeof CacheMiss>;
+
+/** At most this many misses are itemised per run; the tokens of the rest are still summed. */
+export const MAX_CACHE_MISSES = 20;
+
+export const CacheReport = z.object({
+  /** Model calls the proxy fingerprinted. */
+  calls: z.number().int().nonnegative(),
+  readTokens: z.number().int().nonnegative(),
+  /** Every cache write (both TTLs). */
+  writeTokens: z.number().int().nonnegative(),
+  /** The part of writeTokens written with the 1-hour TTL. */
+  writeTokens1h: z.number().int().nonnegative(),
+  misses: z.array(CacheMiss).max(MAX_CACHE_MISSES),
+  /** Tokens of the misses not itemised (beyond MAX_CACHE_MISSES). */
+  moreMissTokens: z.number().int().nonnegative(),
+});
+export type CacheReport = z.infer<typeof CacheReport>;
 
 export const Metadata = z.object({
   recommendations: z.array(z.string()),
@@ -265,6 +318,8 @@ export const ResultEvent = z.object({
   metadataPatch: MetadataPatch.nullable().optional(),
   fileFacts: z.array(FileFacts).optional(),
   fingerprint: Fingerprint,
+  /** What the model proxy saw of the prompt cache. Optional: older runners do not send it. */
+  cache: CacheReport.optional(),
   /** Set when the resumed transcript was repaired on a copy first (see TranscriptRepairedEvent). */
   transcriptRepair: TranscriptRepairedEvent.omit({ type: true }).optional(),
 });

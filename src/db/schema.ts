@@ -14,6 +14,7 @@ import { relations, sql } from "drizzle-orm";
 import type { SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { CACHE_TTLS, PATH_OPTIONS, SESSION_POLICIES } from "../policy/types.ts";
+import type { CacheReport } from "../runner/protocol.ts";
 import {
   bigint,
   boolean,
@@ -142,6 +143,8 @@ export const projectVersions = pgTable(
     aiSessionLastUsedAt: timestamp("ai_session_last_used_at", { withTimezone: true }),
     resumeDecision: text("resume_decision", { enum: resumeDecisions }),
     resumeReason: text("resume_reason"),
+    /** The main step's resumed history written to the prompt cache again, in words (cacheNote); null when read. */
+    cacheNote: text("cache_note"),
     recommendations: jsonb("recommendations"),
     documentation: text("documentation"),
     /** The version whose metadata step wrote this documentation: itself, or (an update that changed no file) the predecessor it was carried from. Null before this was recorded. */
@@ -203,6 +206,8 @@ export const projectAiSessionMetrics = pgTable(
     refusedToolCalls: count("refused_tool_calls"),
     isResumable: boolean("is_resumable").notNull().default(true),
     resumeFailureCount: count("resume_failure_count"),
+    /** What the runner's model proxy saw of the prompt cache (tokens, misses and their causes); null from older runners. */
+    cache: jsonb("cache").$type<CacheReport>(),
     /** Set by the writer so a write replayed from the DO's outbox lands once. */
     dedupeKey: text("dedupe_key").unique("project_ai_session_metrics_dedupe_key_unique"),
     createdAt: createdAt(),

@@ -1,4 +1,5 @@
 import type { RunOutcome } from "../runner/client.ts";
+import { cacheFloors } from "../models/table.ts";
 import { RunnerUnavailableError } from "../runner/client.ts";
 import type { FinalEvent, Operation, RunRequestInput } from "../runner/protocol.ts";
 import { rethrowIfSuspended, Suspended } from "./budget.ts";
@@ -142,7 +143,7 @@ async function start(ctx: JobContext, run: ActiveRun, input: RunInput): Promise<
     // Every request carries the job's version number (the runner labels build and update prompts).
     await ctx.runner.startRun({
       runId: run.runId, workspaceId: ctx.workspaceId, operation: run.step, prompt: input.prompt, resumeSessionId: run.sessionIn,
-      forkSession: true, versionNumber: ctx.job.versionNumber, ...input.extras,
+      forkSession: true, versionNumber: ctx.job.versionNumber, cacheFloors: cacheFloors(), ...input.extras,
     });
     return null;
   } catch (err) {

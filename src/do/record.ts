@@ -1,3 +1,4 @@
+import { cacheNote } from "../domain/cache-words.ts";
 import type { Usage } from "../domain/views.ts";
 import { addUsage, isoOrNull } from "../domain/views.ts";
 import type { Operation, ResultEvent } from "../runner/protocol.ts";
@@ -52,6 +53,7 @@ export async function recordStep(
       aiSessionCreatedAt: isoOrNull(chain.headCreatedAt),
       aiSessionLastUsedAt: isoOrNull(now),
       ...totals,
+      ...(operation === "build" || operation === "update" ? { cacheNote: cacheNote(result.cache) } : {}),
       ...(result.metadata !== null ? { recommendations: result.metadata.recommendations, documentation: result.metadata.documentation, documentationFromVersion: ctx.job.versionNumber } : {}),
     },
   });
@@ -69,7 +71,7 @@ export async function recordStep(
   if (before !== result.sessionId) {
     emit(ctx, "session_changed", { step: operation, from: before, to: result.sessionId, relation: sessionIn === null ? "new" : result.sessionId === sessionIn ? "resumed" : "forked" });
   }
-  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead, ...cacheFields(result) });
   await ctx.flush();
 }
 
@@ -100,6 +102,7 @@ function pushMetric(ctx: JobContext, operation: Operation, sessionIn: string | n
       refusedToolCalls: result.refusedToolCalls,
       isResumable: chain.resumable,
       resumeFailureCount: chain.failureCount,
+      cache: result.cache ?? null,
     },
   });
 }
@@ -118,6 +121,11 @@ export async function recordOffChain(ctx: JobContext, operation: Operation, sess
   ctx.outbox.push({ op: "update_version", id: ctx.job.versionId, patch: { ...totals } });
   pushMetric(ctx, operation, sessionIn, result);
   audit(ctx, { requestedSessionId: sessionIn, returnedSessionId: result.sessionId, outcome: "forked", reason: `${operation}: forked off the chain; the head stays ${sessionIn}` + repairNote(result), errorText: null });
-  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, offChain: true, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead });
+  emit(ctx, "step_finished", { step: operation, sessionId: result.sessionId, offChain: true, usage: usageOf(result), numTurns: result.numTurns, toolCalls: result.toolCalls, filesRead: result.filesRead, ...cacheFields(result) });
   await ctx.flush();
+}
+
+/** The step's prompt-cache record and its words, for step_finished. */
+function cacheFields(result: ResultEvent): { cache: ResultEvent["cache"] | null; cacheNote: string | null } {
+  return { cache: result.cache ?? null, cacheNote: cacheNote(result.cache) };
 }

@@ -9,7 +9,8 @@ import { COMPACTION_ATTACHED_FILES, DEFAULT_FILES_PER_UPDATE, FRESH_SESSION_TOKE
 import { learn } from "../policy/learn.ts";
 import type { StepObservation } from "../policy/learn.ts";
 import type { JobFacts } from "../policy/predict.ts";
-import { estimateJob } from "../policy/predict.ts";
+import { estimateJob, prefixWarm } from "../policy/predict.ts";
+import { checkWarmth, prefixHolds } from "../policy/cache-evidence.ts";
 import { planJob } from "../policy/plan.ts";
 import { fileTokens, metadataTailTokens } from "../policy/profile.ts";
 import { chooseTtl } from "../policy/ttl.ts";
@@ -159,10 +160,14 @@ export function noteStep(ctx: JobContext, operation: Operation, sessionIn: strin
     const context = FRESH_SESSION_TOKENS + result.usage.outputTokens + COMPACTION_ATTACHED_FILES * fileTokens(ctx.policy.profile());
     ctx.policy.notePrefix({ sessionId: result.sessionId, contextTokens: context, tailTokens: 0, usedAt: now, ttl: "5m", primed: false });
   } else {
-    ctx.policy.notePrefix({ sessionId: result.sessionId, contextTokens: contextTokens(result), tailTokens: tokensOf(result.text), usedAt: now, ttl: ttl ?? "5m", primed: true });
+    // A step whose resumed history was written again because the prefix changed: the next
+    // resume is not predicted to find this one cached either (cache-evidence.ts).
+    ctx.policy.notePrefix({ sessionId: result.sessionId, contextTokens: contextTokens(result), tailTokens: tokensOf(result.text), usedAt: now, ttl: ttl ?? "5m", primed: prefixHolds(result.cache) });
   }
   const job = ctx.policy.job(ctx.job.id);
   if (job === null) return;
+  const check = operation === "update" ? checkWarmth(prefixWarm(job.facts.prefix, job.facts.now), sessionIn !== null, result.cache) : null;
+  if (check !== null) emit(ctx, "cache_check", { ...check });
   const mainDone = ctx.job.doneSteps.includes(ctx.job.kind === "create" ? "build" : "update");
   if (operation === "build" || operation === "update") {
     if ((job.plan.option === "resume" || job.plan.option === "compact_resume") && sessionIn === null) ctx.policy.markFellBack(ctx.job.id);

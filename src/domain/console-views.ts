@@ -2,6 +2,7 @@
 // projects, a project's operations and audit trail, and per-update metrics over time.
 // Plain JSON data; the routes' zod schemas describe the same shapes for OpenAPI.
 import type { PathOption } from "../policy/types.ts";
+import type { CacheReport } from "../runner/protocol.ts";
 import type { ChainOperation, Usage } from "./views.ts";
 
 export interface ProjectSummary {
@@ -46,6 +47,10 @@ export interface OperationRecord extends Usage {
   numTurns: number;
   toolCalls: number;
   filesRead: number;
+  /** What the model proxy saw of the prompt cache; null for steps of older runners. */
+  cache: CacheReport | null;
+  /** cacheNote(cache): the step's resumed history written again, in words; null when not. */
+  cacheNote: string | null;
   at: string;
 }
 

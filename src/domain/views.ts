@@ -124,6 +124,8 @@ export interface VersionView {
   aiSessionLastUsedAt: string | null;
   resumeDecision: string | null;
   resumeReason: string | null;
+  /** The build/update step's resumed history written to the prompt cache again, in words ("history written again: cache expired 12 min after its 5-minute write (3,144 tokens)"); null when read or unknown. */
+  cacheNote: string | null;
   recommendations: string[] | null;
   documentation: string | null;
   /** The version whose metadata step wrote the documentation (this one, or the predecessor it was carried from); null when unknown. */

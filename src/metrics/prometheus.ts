@@ -99,6 +99,7 @@ export function families(r: MetricsReport): Family[] {
     f("session_id_changes_total", "counter", "Operations that started from a session and returned a different session id.", [{ value: r.sessionIdChanges.changed }]),
     f("session_id_change_ratio", "gauge", "session_id_changes_total / session_resumed_operations_total; NaN before the first.", [{ value: r.sessionIdChanges.rate }]),
     f("refused_tool_calls_total", "counter", "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed).", [{ value: r.refusedToolCalls }]),
+    f("cache_miss_tokens_total", "counter", "Prompt tokens written to the cache (or left uncached) that it should have served, by cause (ttl_expired, prefix_changed, below_minimum, unknown), as the runner's model proxy classified each call.", byKey(r.cacheMissTokens, "cause")),
     f("jobs_queued", "gauge", "Versions waiting in a queue.", [{ value: r.queue.queued }]),
     f("jobs_running", "gauge", "Versions being worked on.", [{ value: r.queue.running }]),
     f("outbox_dead_letters_total", "counter", "Writes Postgres refused for good (SQLSTATE class 22/23), moved to a project's dead-letter table, by write kind.", byKey(r.deadLetters.byOp, "op")),

@@ -1,6 +1,7 @@
 // Builds one MetricsReport: the queries run one after another on one Pool (a Worker
 // request may hold only a few connections at once), then R2 is listed for storage size.
 import { withDb } from "../db/client.ts";
+import { cacheMissTokens } from "./cache.ts";
 import { deadLetterStats } from "./dead-letters.ts";
 import type { DbEnv } from "../db/client.ts";
 import { policyStats } from "./policy.ts";
@@ -31,6 +32,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
       changes: await sessionIdChanges(db, scope),
       queue: await queueStats(db, scope),
       refused: await refusedToolCalls(db, scope),
+      cacheMisses: await cacheMissTokens(db, scope),
       deadLetters: await deadLetterStats(db, scope),
       policy: await policyStats(db, scope),
     };
@@ -47,6 +49,7 @@ export async function buildReport(env: ReportEnv, scope: MetricsScope, now: Date
     sessionIdChanges: pg.changes,
     queue: pg.queue,
     refusedToolCalls: pg.refused,
+    cacheMissTokens: pg.cacheMisses,
     deadLetters: pg.deadLetters,
     transcriptStorage: storage,
     policy: pg.policy,

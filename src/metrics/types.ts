@@ -69,6 +69,8 @@ export interface MetricsReport {
   queue: { queued: number; running: number };
   /** Tool calls the runner refused before they ran, over every recorded operation. */
   refusedToolCalls: number;
+  /** Prompt-cache tokens written (or left uncached) that the cache should have served, by the cause the model proxy found. */
+  cacheMissTokens: CountByKey[];
   /** Outbox writes Postgres refused for good (each Durable Object keeps them in its dead letter). */
   deadLetters: { total: number; byOp: CountByKey[] };
   transcriptStorage: { bytes: number; objects: number };

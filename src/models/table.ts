@@ -123,3 +123,8 @@ export const MODELS: readonly ModelSpec[] = [
 export function findModel(id: string): ModelSpec | null {
   return MODELS.find((m) => id === m.id || (id.startsWith(`${m.id}-`) && /^\d{8}$/.test(id.slice(m.id.length + 1)))) ?? null;
 }
+
+/** Model id → minimum cacheable prompt length: what the runner's cache diagnostics need of this table (RunRequest.cacheFloors). */
+export function cacheFloors(): Record<string, number> {
+  return Object.fromEntries(MODELS.map((m) => [m.id, m.minCacheableTokens]));
+}

@@ -41,6 +41,7 @@ export const MetricsBody = z
     sessionIdChanges: z.object({ resumedOperations: z.number(), changed: z.number(), rate: z.number().nullable() }),
     queue: z.object({ queued: z.number(), running: z.number() }),
     refusedToolCalls: z.number().openapi({ description: "Tool calls the runner refused before they ran (outside the workspace, or a tool not allowed)." }),
+    cacheMissTokens: z.array(CountByKey).openapi({ description: "Prompt-cache tokens written (or left uncached) that the cache should have served, by cause: ttl_expired, prefix_changed, below_minimum, unknown." }),
     deadLetters: z.object({ total: z.number(), byOp: z.array(CountByKey) }).openapi({ description: "Outbox writes Postgres refused for good, by write kind." }),
     transcriptStorage: z.object({ bytes: z.number(), objects: z.number() }),
     policy: z.object({

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { projectActivity } from "../db/repo/project-activity.ts";
+import { CacheReport } from "../runner/protocol.ts";
 import { requireUser } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { HttpError } from "./errors.ts";
@@ -22,6 +23,8 @@ const Operation = Usage.extend({
   numTurns: z.number(),
   toolCalls: z.number(),
   filesRead: z.number(),
+  cache: CacheReport.nullable().openapi({ description: "The prompt cache as the runner's model proxy saw it: tokens read and written, and each miss with its cause (ttl_expired, prefix_changed, below_minimum, unknown). null for steps of older runners." }),
+  cacheNote: z.string().nullable().openapi({ description: "The step's resumed history written to the cache again instead of read, in words (\"history written again: cache expired 12 min after its 5-minute write (3,144 tokens)\"); null when it was read." }),
   at: z.string(),
 }).openapi("Operation");
 

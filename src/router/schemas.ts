@@ -221,6 +221,7 @@ export const Version = z
     aiSessionLastUsedAt: z.string().nullable(),
     resumeDecision: z.string().nullable(),
     resumeReason: z.string().nullable(),
+    cacheNote: z.string().nullable().openapi({ description: "The build/update step's resumed history written to the prompt cache again instead of read, in words, e.g. \"history written again: cache expired 12 min after its 5-minute write (3,144 tokens)\"; null when read. Each step's full cache record is on the project's activity." }),
     recommendations: z.array(z.string()).nullable(),
     documentation: z.string().nullable(),
     documentationFromVersion: z.number().int().nullable().openapi({ description: "The version whose metadata step wrote this documentation: this version, or the earlier one it was carried from when the update changed no file (no model call). Null when unknown." }),

@@ -8,14 +8,14 @@ function op(versionNumber: number, operation: OperationRecord["operation"], sess
   return {
     id: nextId++, versionNumber, branch: "main", operation, sessionIdIn, sessionIdOut, inputTokens: 10, outputTokens: 5,
     cacheCreationInputTokens: 100, cacheReadInputTokens: 900, costUsd: 0.01, durationMs: 1000, numTurns: 1, toolCalls: 0, filesRead: 0,
-    at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
+    cache: null, cacheNote: null, at: new Date(1_800_000_000_000 + nextId * 1000).toISOString(),
   };
 }
 
 function version(versionNumber: number, kind: string, status: string, resumeDecision: string | null, resumeReason: string | null): VersionView {
   return {
     id: `ver_${versionNumber}`, versionNumber, branch: "main", restoredFrom: null, pinned: false, prunedAt: null, kind, status, prompt: `prompt ${versionNumber}`, jobId: `job_${versionNumber}`, aiSessionId: null,
-    aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, recommendations: null, documentation: null, documentationFromVersion: null, policy: null,
+    aiSessionCreatedAt: null, aiSessionLastUsedAt: null, resumeDecision, resumeReason, cacheNote: null, recommendations: null, documentation: null, documentationFromVersion: null, policy: null,
     usage: { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, costUsd: 0, durationMs: 0 },
     errorCode: null, errorMessage: null, createdAt: "2027-01-15T08:00:00.000Z", completedAt: null,
   };
@@ -79,5 +79,26 @@ describe("buildChain", () => {
     // The version header between v2 and v3 is crossed by v3's fallback edge.
     const header = rows.find((r) => r.type === "version" && r.group.versionNumber === 3);
     expect(header?.segments).toEqual([{ lane: 0, part: "through", kind: "fallback" }]);
+  });
+
+  it("a node carries its step's cache misses by cause and the API's words for a history written again", () => {
+    const build = op(1, "build", null, "s1");
+    const update: OperationRecord = {
+      ...op(2, "update", "s1", "s2"),
+      cache: {
+        calls: 3, readTokens: 100, writeTokens: 5000, writeTokens1h: 0, moreMissTokens: 0,
+        misses: [
+          { cause: "ttl_expired", block: "message 5", tokens: 4000, call: 1, history: true, ageSeconds: 720, ttl: "5m", minTokens: null, detail: null },
+          { cause: "unknown", block: "message 7", tokens: 300, call: 2, history: false, ageSeconds: null, ttl: null, minTokens: null, detail: null },
+          { cause: "ttl_expired", block: "message 5", tokens: 500, call: 3, history: true, ageSeconds: 30, ttl: "5m", minTokens: null, detail: null },
+        ],
+      },
+      cacheNote: "history written again: cache expired 12 min after its 5-minute write (4,500 tokens)",
+    };
+    const graph = buildChain({ operations: [build, update], attempts: [], versions: [], headSessionId: "s2", live: null });
+    const node = graph.nodes.find((n) => n.operation === "update");
+    expect(node?.cacheMisses).toEqual([{ cause: "ttl_expired", tokens: 4500 }, { cause: "unknown", tokens: 300 }]);
+    expect(node?.cacheNote).toBe(update.cacheNote);
+    expect(graph.nodes.find((n) => n.operation === "build")?.cacheNote).toBeNull();
   });
 });

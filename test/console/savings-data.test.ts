@@ -14,7 +14,7 @@ function report(): MetricsReport {
     resume: { attempts: { resumed: 0, forked: 3, not_found: 1, corrupted: 0, stale: 0, skipped: 1, security_violation: 0, ownership_unverified: 0, error: 0 }, tried: 4, succeeded: 3, successRate: 0.75, fallbacks: [] },
     failures: [], updates: { resumed: mode(2, 0.05, 20_000), fresh: mode(1, 0.2, 50_000) },
     sessionAgeAtResumeSeconds: { buckets: [{ le: 10, count: 0 }, { le: 60, count: 1 }, { le: 300, count: 3 }, { le: null, count: 4 }], sum: 400, count: 4 },
-    sessionIdChanges: { resumedOperations: 3, changed: 3, rate: 1 }, queue: { queued: 0, running: 0 }, refusedToolCalls: 0, deadLetters: { total: 0, byOp: [] }, transcriptStorage: { bytes: 0, objects: 0 },
+    sessionIdChanges: { resumedOperations: 3, changed: 3, rate: 1 }, queue: { queued: 0, running: 0 }, refusedToolCalls: 0, cacheMissTokens: [], deadLetters: { total: 0, byOp: [] }, transcriptStorage: { bytes: 0, objects: 0 },
     policy: { choices: [], cacheTtl: [], predictionError: { count: 0, median: null, p90: null } },
   };
 }

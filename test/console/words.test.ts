@@ -54,6 +54,11 @@ describe("plain words", () => {
     expect(describeEvent("progress", samples[10]?.[1] ?? {})).toBe("Transcript repaired on a copy before resuming (a tool call without its result at line 9); resuming session b.");
     expect(describeEvent("step_finished", samples[14]?.[1] ?? {})).toBe("Metadata step finished: $0.0123, 1,234 cache-read tokens, 3.2 s.");
     expect(describeEvent("progress", { type: "session", sessionId: "x" })).toBeNull();
+    expect(describeEvent("step_finished", { step: "update", usage: { costUsd: 0.05, cacheReadInputTokens: 0, durationMs: 3200 }, cacheNote: "history written again: cache expired 12 min after its 5-minute write (3,144 tokens)" })).toBe(
+      "Update step finished: $0.0500, 0 cache-read tokens, 3.2 s. History written again: cache expired 12 min after its 5-minute write (3,144 tokens).",
+    );
+    expect(describeEvent("cache_check", { predictedWarm: true, measured: "prefix_changed", agrees: false })).toBe("Cache not as predicted (warm): the resumed history was written again (prefix changed).");
+    expect(describeEvent("cache_check", { predictedWarm: true, measured: "read", agrees: true })).toBe("Cache as predicted: the resumed history was read.");
   });
 
   it("tells a user token from the admin token and refuses what cannot work", () => {

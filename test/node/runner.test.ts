@@ -15,6 +15,7 @@ import { manifestHashes } from "../../container/src/tree.ts";
 import { startGate } from "../support/gate.ts";
 import type { Gate } from "../support/gate.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
+import { cacheFloors } from "../../src/models/table.ts";
 import type { Simulator } from "../../scripts/simulator/server.ts";
 
 let sim: Simulator;
@@ -24,14 +25,14 @@ let gate: Gate;
 let gated: RunningRunner;
 const tempDirs: string[] = [];
 
-async function newRunner(options: { token?: string; dataDir?: string; modelUrl?: string } = {}): Promise<RunningRunner> {
+async function newRunner(options: { token?: string; dataDir?: string; modelUrl?: string; env?: Record<string, string> } = {}): Promise<RunningRunner> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "runner-test-")));
   tempDirs.push(dataDir);
   return startRunner({
     dataDir,
     token: options.token ?? null,
     // Engine retries off: a fault must surface as the run's error, at once.
-    env: { ANTHROPIC_BASE_URL: options.modelUrl ?? sim.url, ANTHROPIC_API_KEY: "sim-key", RUNNER_ENGINE_MAX_RETRIES: "0", RUNNER_MAX_TURNS: "12" },
+    env: { ANTHROPIC_BASE_URL: options.modelUrl ?? sim.url, ANTHROPIC_API_KEY: "sim-key", RUNNER_ENGINE_MAX_RETRIES: "0", RUNNER_MAX_TURNS: "12", ...options.env },
     log: () => {},
   });
 }
@@ -219,6 +220,46 @@ describe("session chain", () => {
     await injectFault({ status: 500, count: 5, match: "compaction" });
     const error = await expectError(runner, { runId: "c2", workspaceId: "compactfail", operation: "compact", resumeSessionId: build.result.sessionId });
     expect(error).toMatchObject({ code: "compact_failed", retryable: false, sessionId: build.result.sessionId });
+  });
+});
+
+describe("prompt-cache prefix stability", () => {
+  // What the runner hands the engine must not vary between runs of one project, or a warm
+  // resume writes its whole history to the cache again. The second runner restarts on the
+  // same disk on another calendar day (TZ 26 hours apart: the engine writes today's date
+  // into the conversation) and asks for another TTL; the proxy's diagnostics must find no
+  // prefix change and the history read from the cache.
+  it("a warm resume after a runner restart, a day change and a TTL change misses nothing through a prefix change", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "runner-prefix-"));
+    tempDirs.push(dataDir);
+    const floors = cacheFloors();
+    const first = await newRunner({ dataDir, env: { TZ: "Etc/GMT+12" } });
+    const build = await expectResult(first, { runId: "pb", workspaceId: "prefix", operation: "build", prompt: "create app.txt with hello", cacheFloors: floors });
+    await first.close();
+    // A new session: the first call writes, every later one extends; nothing missed.
+    expect(build.result.cache?.misses).toEqual([]);
+    expect(build.result.cache?.readTokens).toBe(build.result.usage.cacheReadInputTokens);
+
+    const second = await newRunner({ dataDir, env: { TZ: "Etc/GMT-14" } });
+    try {
+      const resumed = [];
+      const update = await expectResult(second, { runId: "pu", workspaceId: "prefix", operation: "update", prompt: "append to app.txt: world", resumeSessionId: build.result.sessionId, cacheTtl: "1h", cacheFloors: floors });
+      resumed.push(update.result);
+      resumed.push((await expectResult(second, { runId: "pm", workspaceId: "prefix", operation: "metadata", resumeSessionId: update.result.sessionId, cacheFloors: floors })).result);
+      resumed.push((await expectResult(second, { runId: "pu2", workspaceId: "prefix", operation: "update", prompt: "append to app.txt: again", resumeSessionId: update.result.sessionId, cacheFloors: floors })).result);
+      for (const result of resumed) {
+        expect(result.cache?.calls).toBeGreaterThan(0);
+        expect(result.cache?.misses.filter((m) => m.cause === "prefix_changed")).toEqual([]);
+        expect(result.cache?.misses.filter((m) => m.history)).toEqual([]);
+        // The proxy's counts are the engine's.
+        expect(result.cache?.readTokens).toBe(result.usage.cacheReadInputTokens);
+      }
+      // The build's whole conversation was read, not written again.
+      const buildPrompt = build.result.usage.cacheReadInputTokens + build.result.usage.cacheCreationInputTokens;
+      expect(update.result.cache?.readTokens).toBeGreaterThan(buildPrompt / 2);
+    } finally {
+      await second.close();
+    }
   });
 });
 

@@ -240,6 +240,7 @@ describe("usage meter", () => {
       expect(meter.end(), `chunks of ${size}`).toEqual({
         messages: 2,
         usage: { inputTokens: 22, outputTokens: 45, cacheReadInputTokens: 200, cacheCreationInputTokens: 14 },
+        cacheCreation1hTokens: 0,
       });
     }
   });
@@ -247,13 +248,13 @@ describe("usage meter", () => {
   it("counts no message that did not finish, and reads CRLF streams and JSON bodies", () => {
     const cut = new UsageMeter("text/event-stream");
     cut.feed(Buffer.from(START));
-    expect(cut.end()).toEqual({ messages: 0, usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } });
+    expect(cut.end()).toEqual({ messages: 0, usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }, cacheCreation1hTokens: 0 });
     const crlf = new UsageMeter("text/event-stream");
     crlf.feed(Buffer.from((START + REST).replace(/\n/g, "\r\n")));
     expect(crlf.end().usage.outputTokens).toBe(42);
     const json = new UsageMeter("application/json");
     json.feed(Buffer.from('{"type":"message","usage":{"input_tokens":3,'));
     json.feed(Buffer.from('"output_tokens":4}}'));
-    expect(json.end()).toEqual({ messages: 1, usage: { inputTokens: 3, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 } });
+    expect(json.end()).toEqual({ messages: 1, usage: { inputTokens: 3, outputTokens: 4, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }, cacheCreation1hTokens: 0 });
   });
 });

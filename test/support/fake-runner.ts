@@ -40,6 +40,9 @@ export async function startFakeRunner(): Promise<FakeRunner> {
       case "failures":
         ws.failures.push(...(input["failures"] as ScriptedFailure[]));
         return ok();
+      case "expire_cache":
+        ws.expireCacheMinutes = Number(input["minutes"]);
+        return ok();
       case "delay":
         ws.delayMs = Number(input["ms"]);
         return ok();

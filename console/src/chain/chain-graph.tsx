@@ -54,12 +54,16 @@ function NodeRow({ node, graph }: { node: ChainNode; graph: ChainGraph }): JSX.E
         {node.status === "running" && <span class="badge badge-live">running</span>}
       </p>
       <p class="node-decision"><strong>{node.decision.title}:</strong> {node.decision.reason}. <span class="muted">({edgeWords(node, graph)})</span></p>
+      {node.cacheNote !== null && <p class="node-cache-note" data-testid="cache-note">{node.cacheNote}</p>}
       {u !== null ? (
         <dl class="numbers">
           <div><dt>Cost</dt><dd>{usd(u.costUsd)}</dd></div>
           <div><dt>Cache read</dt><dd>{tokens(u.cacheReadInputTokens)}</dd></div>
           <div><dt>Cache write</dt><dd>{tokens(u.cacheCreationInputTokens)}</dd></div>
           <div><dt>Cache hits</dt><dd>{hit === null ? "—" : `${Math.round(hit * 100)}%`}</dd></div>
+          {node.cacheMisses.length > 0 && (
+            <div><dt>Cache misses</dt><dd data-testid="cache-misses">{node.cacheMisses.map((m) => `${tokens(m.tokens)} ${m.cause.replace("_", " ")}`).join(", ")}</dd></div>
+          )}
           <div><dt>Duration</dt><dd>{duration(u.durationMs)}</dd></div>
           <div><dt>Session</dt><dd title={node.sessionIdOut ?? ""}><code>{shortId(node.sessionIdOut)}</code></dd></div>
         </dl>

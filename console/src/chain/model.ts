@@ -38,6 +38,10 @@ export interface ChainNode {
   sessionIdOut: string | null;
   decision: Decision;
   usage: NodeUsage | null;
+  /** Prompt-cache misses of the step by cause (tokens), from the runner's model proxy; empty when none or unknown. */
+  cacheMisses: { cause: string; tokens: number }[];
+  /** The API's words for a resumed history written to the cache again (src/domain/cache-words.ts); null when read. */
+  cacheNote: string | null;
   at: string | null;
   head: boolean;
   lane: number;
@@ -135,6 +139,8 @@ export function buildChain(input: ChainInput): ChainGraph {
         costUsd: op.costUsd, cacheReadInputTokens: op.cacheReadInputTokens, cacheCreationInputTokens: op.cacheCreationInputTokens,
         inputTokens: op.inputTokens, outputTokens: op.outputTokens, durationMs: op.durationMs,
       },
+      cacheMisses: missesByCause(op),
+      cacheNote: op.cacheNote,
       at: op.at,
       head: op.sessionIdOut !== null && op.sessionIdOut === input.headSessionId,
     });
@@ -152,6 +158,8 @@ export function buildChain(input: ChainInput): ChainGraph {
       sessionIdOut: null,
       decision: decisionFor(live.versionNumber, live.step),
       usage: null,
+      cacheMisses: [],
+      cacheNote: null,
       at: null,
       head: false,
     });
@@ -178,4 +186,11 @@ export function buildChain(input: ChainInput): ChainGraph {
     groups.get(attempt.versionNumber)?.attempts.push(attempt);
   }
   return { groups: [...groups.values()], lanes: Math.max(1, tips.length), nodes };
+}
+
+/** The step's miss tokens summed per cause, largest first. */
+function missesByCause(op: OperationRecord): { cause: string; tokens: number }[] {
+  const sums = new Map<string, number>();
+  for (const miss of op.cache?.misses ?? []) sums.set(miss.cause, (sums.get(miss.cause) ?? 0) + miss.tokens);
+  return [...sums].map(([cause, tokens]) => ({ cause, tokens })).sort((a, b) => b.tokens - a.tokens);
 }

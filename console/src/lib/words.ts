@@ -181,8 +181,13 @@ export function describeEvent(type: string, data: Record<string, unknown>): stri
         : `Session ${shortId(str(data["from"]))} → ${shortId(str(data["to"]))} (${str(data["relation"])}).`;
     case "step_finished": {
       const usage = data["usage"] as Record<string, unknown> | undefined;
-      return `${capitalized(stepName(data["step"]))} step finished: ${usd(num(usage?.["costUsd"]))}, ${tokens(num(usage?.["cacheReadInputTokens"]))} cache-read tokens, ${duration(num(usage?.["durationMs"]))}.`;
+      const note = typeof data["cacheNote"] === "string" ? ` ${capitalized(data["cacheNote"])}.` : "";
+      return `${capitalized(stepName(data["step"]))} step finished: ${usd(num(usage?.["costUsd"]))}, ${tokens(num(usage?.["cacheReadInputTokens"]))} cache-read tokens, ${duration(num(usage?.["durationMs"]))}.${note}`;
     }
+    case "cache_check":
+      return data["agrees"] === true
+        ? `Cache as predicted: the resumed history was ${data["measured"] === "read" ? "read" : `written again (${str(data["measured"]).replace("_", " ")})`}.`
+        : `Cache not as predicted (${data["predictedWarm"] === true ? "warm" : "cold"}): the resumed history was ${data["measured"] === "read" ? "read" : `written again (${str(data["measured"]).replace("_", " ")})`}.`;
     case "warning":
       return `Warning: ${str(data["message"])}`;
     case "succeeded": {

@@ -19,6 +19,8 @@ export interface MeterResult {
   /** Completed messages and their summed usage. */
   messages: number;
   usage: Usage;
+  /** The part of usage.cacheCreationInputTokens written with the 1-hour TTL (`cache_creation.ephemeral_1h_input_tokens`). */
+  cacheCreation1hTokens: number;
 }
 
 export class UsageMeter {
@@ -27,7 +29,8 @@ export class UsageMeter {
   #pending = "";
   #jsonBytes = 0;
   #current: Usage | null = null;
-  readonly #done: MeterResult = { messages: 0, usage: zero() };
+  #current1h = 0;
+  readonly #done: MeterResult = { messages: 0, usage: zero(), cacheCreation1hTokens: 0 };
 
   constructor(contentType: string) {
     this.#sse = contentType.toLowerCase().startsWith("text/event-stream");
@@ -51,7 +54,7 @@ export class UsageMeter {
       if (rest !== "") this.#line(rest);
     } else if (this.#jsonBytes <= MAX_JSON_BYTES) {
       const body = parse(rest);
-      if (body !== null && body.type === "message") this.#complete(merge(zero(), body.usage));
+      if (body !== null && body.type === "message") this.#complete(merge(zero(), body.usage), oneHour(0, body.usage));
     }
     return this.#done;
   }
@@ -62,14 +65,20 @@ export class UsageMeter {
     const event = parse(line.slice(5));
     if (event === null) return;
     switch (event.type) {
-      case "message_start":
-        this.#current = merge(zero(), isRecord(event.message) ? event.message.usage : undefined);
+      case "message_start": {
+        const usage = isRecord(event.message) ? event.message.usage : undefined;
+        this.#current = merge(zero(), usage);
+        this.#current1h = oneHour(0, usage);
         return;
+      }
       case "message_delta":
-        if (this.#current !== null) this.#current = merge(this.#current, event.usage);
+        if (this.#current !== null) {
+          this.#current = merge(this.#current, event.usage);
+          this.#current1h = oneHour(this.#current1h, event.usage);
+        }
         return;
       case "message_stop":
-        if (this.#current !== null) this.#complete(this.#current);
+        if (this.#current !== null) this.#complete(this.#current, this.#current1h);
         this.#current = null;
         return;
       default:
@@ -77,8 +86,9 @@ export class UsageMeter {
     }
   }
 
-  #complete(usage: Usage): void {
+  #complete(usage: Usage, writes1h: number): void {
     this.#done.messages++;
+    this.#done.cacheCreation1hTokens += writes1h;
     for (const [key] of FIELDS) this.#done.usage[key] += usage[key];
   }
 }
@@ -96,6 +106,13 @@ function merge(base: Usage, raw: unknown): Usage {
     if (typeof value === "number" && Number.isFinite(value) && value >= 0) out[key] = value;
   }
   return out;
+}
+
+/** `cache_creation.ephemeral_1h_input_tokens` when `raw` names it, else `base`. */
+function oneHour(base: number, raw: unknown): number {
+  if (!isRecord(raw) || !isRecord(raw.cache_creation)) return base;
+  const value = raw.cache_creation.ephemeral_1h_input_tokens;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : base;
 }
 
 function parse(text: string): Record<string, unknown> | null {

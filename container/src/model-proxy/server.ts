@@ -5,6 +5,8 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { printOf } from "./cache/body-copy.ts";
+import type { CacheWatch } from "./cache/watch.ts";
 import { forward } from "./forward.ts";
 import { UsageMeter } from "./meter.ts";
 import { allowedRoute } from "./routes.ts";
@@ -27,8 +29,11 @@ export interface RunAccess {
 
 export interface ModelProxy {
   url: string;
-  /** A token for one run's engine; it works until `closeRun` or `ttlMs`, whichever comes first. */
-  openRun(runId: string, ttlMs: number): RunAccess;
+  /**
+   * A token for one run's engine; it works until `closeRun` or `ttlMs`, whichever comes first.
+   * With a cache watch, every answered /v1/messages call is fingerprinted and classified.
+   */
+  openRun(runId: string, ttlMs: number, cache?: CacheWatch): RunAccess;
   /** Revokes the run's token and returns what its engine did through the proxy. */
   closeRun(access: RunAccess): RunTraffic;
   close(): Promise<void>;
@@ -44,6 +49,8 @@ export interface ModelProxyOptions {
 
 export async function startModelProxy(options: ModelProxyOptions): Promise<ModelProxy> {
   const tokens = new RunTokens(options.now);
+  const now = options.now ?? Date.now;
+  const watches = new Map<string, CacheWatch>();
   const base = new URL(options.upstream.baseUrl);
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error(`model API base URL must be http(s): ${base.protocol}`);
   const prefix = base.pathname.replace(/\/+$/, "");
@@ -75,6 +82,9 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
     const route = allowedRoute(req.method ?? "GET", parsed.pathname);
     if (route === null) return refuse(req, res, 404, "not_found_error", "not found");
     run.requests++;
+    const watch = route.metered ? watches.get(run.runId) : undefined;
+    const arrived = now();
+    const print = watch === undefined ? null : printOf(req);
     const target = new URL(`${prefix}${route.path}${parsed.search}`, base.origin);
     forward(req, res, {
       target,
@@ -88,6 +98,16 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
             const seen = meter.end();
             run.messages += seen.messages;
             for (const key of Object.keys(seen.usage) as (keyof typeof seen.usage)[]) run.usage[key] += seen.usage[key];
+            if (watch === undefined || print === null || seen.messages === 0) return;
+            void print.then((fingerprints) => {
+              if (fingerprints === null) return;
+              watch.observe(arrived, fingerprints, {
+                readTokens: seen.usage.cacheReadInputTokens,
+                writeTokens: seen.usage.cacheCreationInputTokens,
+                writeTokens1h: seen.cacheCreation1hTokens,
+                inputTokens: seen.usage.inputTokens,
+              });
+            });
           },
         };
       },
@@ -97,12 +117,14 @@ export async function startModelProxy(options: ModelProxyOptions): Promise<Model
 
   return {
     url,
-    openRun(runId, ttlMs) {
+    openRun(runId, ttlMs, cache) {
+      if (cache !== undefined) watches.set(runId, cache);
       return { baseUrl: url, token: tokens.issue(runId, ttlMs) };
     },
     closeRun(access) {
       const seen = tokens.revoke(access.token);
       if (seen === null) throw new Error("closeRun: unknown run token");
+      watches.delete(seen.runId);
       return seen;
     },
     close: async () => {

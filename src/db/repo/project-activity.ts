@@ -2,6 +2,7 @@
 // oldest first: what the console draws the session chain from. Owner-checked here, in
 // Postgres, because the rows live there (a project is visible only to its owner).
 import { and, desc, eq } from "drizzle-orm";
+import { cacheNote } from "../../domain/cache-words.ts";
 import type { AttemptRecord, OperationRecord, ProjectActivity } from "../../domain/console-views.ts";
 import type { Db } from "../client.ts";
 import { projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
@@ -21,7 +22,7 @@ export async function projectActivity(db: Db, userId: string, projectId: string,
       id: m.id, versionNumber: v.versionNumber, branch: v.branch, operation: m.operation, sessionIdIn: m.sessionIdIn, sessionIdOut: m.sessionIdOut,
       inputTokens: m.inputTokens, outputTokens: m.outputTokens, cacheCreationInputTokens: m.cacheCreationInputTokens,
       cacheReadInputTokens: m.cacheReadInputTokens, costUsd: m.costUsd, durationMs: m.durationMs, numTurns: m.numTurns,
-      toolCalls: m.toolCalls, filesRead: m.filesRead, createdAt: m.createdAt,
+      toolCalls: m.toolCalls, filesRead: m.filesRead, cache: m.cache, createdAt: m.createdAt,
     })
     .from(m)
     .innerJoin(v, eq(v.id, m.versionId))
@@ -42,7 +43,7 @@ export async function projectActivity(db: Db, userId: string, projectId: string,
     .limit(limit);
 
   return {
-    operations: operations.reverse().map(({ createdAt, ...row }): OperationRecord => ({ ...row, at: createdAt.toISOString() })),
+    operations: operations.reverse().map(({ createdAt, ...row }): OperationRecord => ({ ...row, cacheNote: cacheNote(row.cache), at: createdAt.toISOString() })),
     attempts: attempts.reverse().map(({ createdAt, ...row }): AttemptRecord => ({ ...row, at: createdAt.toISOString() })),
   };
 }

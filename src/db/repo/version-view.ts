@@ -41,6 +41,7 @@ export function versionView(v: ProjectVersion): VersionView {
     aiSessionLastUsedAt: iso(v.aiSessionLastUsedAt),
     resumeDecision: v.resumeDecision,
     resumeReason: v.resumeReason,
+    cacheNote: v.cacheNote,
     recommendations: Array.isArray(v.recommendations) ? v.recommendations.filter((r): r is string => typeof r === "string") : null,
     documentation: v.documentation,
     documentationFromVersion: v.documentationFromVersion,

@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import { MissingRowError, ParentRowMissingError } from "../errors.ts";
 import { outboxDeadLetters, projectAiSessionMetrics, projects, projectVersions, sessionResumeAttempts } from "../schema.ts";
 import type { Usage } from "../../domain/views.ts";
+import type { CacheReport } from "../../runner/protocol.ts";
 import type { MetricOperation, PolicyChoice, ResumeDecision, ResumeOutcome, SessionPolicySetting, VersionKind, VersionStatus } from "../schema.ts";
 
 // Every write the DO makes to Postgres, as plain JSON so it can wait in the DO's outbox
@@ -13,6 +14,7 @@ export interface VersionPatch extends Partial<Usage> {
   aiSessionCreatedAt?: string | null;
   aiSessionLastUsedAt?: string | null;
   resumeDecision?: ResumeDecision | null;
+  cacheNote?: string | null;
   resumeReason?: string | null;
   recommendations?: string[] | null;
   documentation?: string | null;
@@ -44,6 +46,7 @@ export interface MetricRow extends Usage {
   refusedToolCalls: number;
   isResumable: boolean;
   resumeFailureCount: number;
+  cache?: CacheReport | null;
 }
 
 export interface AttemptRow {

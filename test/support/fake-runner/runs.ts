@@ -143,9 +143,17 @@ export class FakeRuns {
     send({ type: "assistant_text", text: `done: ${request.operation}` });
     // Usage shaped like the real thing: a resumed run reads its history from cache.
     const context = 2000 + history.length * 800;
-    const usage = resuming
-      ? { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: 800, cacheReadInputTokens: context }
-      : { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: context + 4000, cacheReadInputTokens: 0 };
+    // Scripted expiry: the resumed history is written again, as the model proxy would report it.
+    const expiredMinutes = resuming ? ws.expireCacheMinutes : null;
+    ws.expireCacheMinutes = resuming ? null : ws.expireCacheMinutes;
+    const usage = expiredMinutes !== null
+      ? { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: context + 800, cacheReadInputTokens: 0 }
+      : resuming
+        ? { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: 800, cacheReadInputTokens: context }
+        : { inputTokens: 200, outputTokens: 300, cacheCreationInputTokens: context + 4000, cacheReadInputTokens: 0 };
+    const misses = expiredMinutes === null ? [] : [
+      { cause: "ttl_expired" as const, block: `message ${history.length + 1}`, tokens: context, call: 1, history: true, ageSeconds: expiredMinutes * 60, ttl: "5m" as const, minTokens: null, detail: null },
+    ];
     const costUsd = (usage.inputTokens * 3 + usage.outputTokens * 15 + usage.cacheCreationInputTokens * 3.75 + usage.cacheReadInputTokens * 0.3) / 1e6;
     const current = hashes(ws.files);
     const fingerprint = toFingerprint(current, ws.previous);
@@ -166,6 +174,8 @@ export class FakeRuns {
           }
         : {}),
       fingerprint,
+      // What the model proxy would report for that usage: two calls, a miss only when scripted.
+      cache: { calls: 2, readTokens: usage.cacheReadInputTokens, writeTokens: usage.cacheCreationInputTokens, writeTokens1h: 0, misses, moreMissTokens: 0 },
       ...(repair === undefined || request.resumeSessionId === null ? {} : { transcriptRepair: { sessionId: request.resumeSessionId, copySessionId: sessionId, findings: repair } }),
     });
   }

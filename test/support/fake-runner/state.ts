@@ -76,6 +76,8 @@ export interface WorkspaceState {
   repairs: Map<string, TranscriptFinding[]>;
   failures: ScriptedFailure[];
   delayMs: number;
+  /** Scripted: the next resumed run finds its history expired from the prompt cache this many minutes after its write. */
+  expireCacheMinutes: number | null;
   /** Operations whose runs wait for `release` after their first events. */
   hold: Set<string>;
   /** Tree imports still to refuse with this status (scripted), and imports to botch. */
@@ -104,6 +106,7 @@ export function newWorkspace(): WorkspaceState {
     repairs: new Map(),
     failures: [],
     delayMs: 0,
+    expireCacheMinutes: null,
     hold: new Set(),
     refuseImports: { count: 0, status: 500 },
     botchImports: 0,
