@@ -3,7 +3,7 @@
 // ANTHROPIC_API_KEY is set, and the runner as a local process. State lives in .dev-data/.
 import { fileURLToPath } from "node:url";
 import { authSecretProblem } from "../src/router/auth-secret.ts";
-import { buildConsole, watchConsole } from "./console/build.ts";
+import { watchConsole } from "./console/build.ts";
 import { DEV_AUTH_SECRET } from "./dev-secrets.ts";
 import { signinLink } from "./signin-link.ts";
 import { startStack } from "./stack.ts";
@@ -19,7 +19,9 @@ if (secretProblem !== null) {
 const dataDir = fileURLToPath(new URL("../.dev-data", import.meta.url));
 const apiKey = process.env.ANTHROPIC_API_KEY;
 // The console first (wrangler dev serves it as static assets), then rebuilt on every edit.
-await buildConsole();
+// Its first build is written before wrangler starts, so the banner below is not followed by
+// a reload (an alarm invocation running in a reload would die with it).
+const consoleWatcher = await watchConsole();
 const stack = await startStack({
   dataDir,
   workerPort: Number(process.env.PORT ?? 8787),
@@ -29,8 +31,10 @@ const stack = await startStack({
   // The dev-only exchange of sign-in codes (POST /v1/dev/signin).
   vars: { DEV_SIGNIN: "true" },
   inheritOutput: true,
+}).catch(async (err: unknown) => {
+  await consoleWatcher.close();
+  throw err;
 });
-const consoleWatcher = await watchConsole();
 
 process.stdout.write(`
 session-chain is running

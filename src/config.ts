@@ -84,12 +84,28 @@ export interface JobLimits {
   maxInterruptions: number;
   /** Longest one runner call (a blob included) may take. */
   runnerCallTimeoutMs: number;
+  /** If a job's invocation dies unnoticed, the alarm set this far ahead picks the job up again. */
+  watchdogMs: number;
+  /**
+   * A runner slot's lease without a heartbeat: longer than the watchdog, so the job's next
+   * invocation (at the latest the watchdog's) finds its slot, where its run may be live, still its own.
+   */
+  slotLeaseMs: number;
 }
 
-export function jobLimits(env: Env): JobLimits {
+/** The watchdog fires this long after an invocation's budget would have ended it. */
+const WATCHDOG_MARGIN_MS = 2 * 60_000;
+/** The lease outlives the watchdog by this much (a late alarm, the pool asked last). */
+const LEASE_MARGIN_MS = 2 * 60_000;
+
+export function jobLimits(env: Pick<Env, "JOB_INVOCATION_BUDGET_MS" | "JOB_MAX_INTERRUPTIONS" | "RUNNER_CALL_TIMEOUT_MS">): JobLimits {
+  const invocationBudgetMs = num(env.JOB_INVOCATION_BUDGET_MS, "JOB_INVOCATION_BUDGET_MS", 1);
+  const watchdogMs = invocationBudgetMs + WATCHDOG_MARGIN_MS;
   return {
-    invocationBudgetMs: num(env.JOB_INVOCATION_BUDGET_MS, "JOB_INVOCATION_BUDGET_MS", 1),
+    invocationBudgetMs,
     maxInterruptions: num(env.JOB_MAX_INTERRUPTIONS, "JOB_MAX_INTERRUPTIONS", 1),
     runnerCallTimeoutMs: num(env.RUNNER_CALL_TIMEOUT_MS, "RUNNER_CALL_TIMEOUT_MS", 1),
+    watchdogMs,
+    slotLeaseMs: watchdogMs + LEASE_MARGIN_MS,
   };
 }

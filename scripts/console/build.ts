@@ -1,5 +1,5 @@
 // Builds the web console (console/) with Vite into console/dist, which wrangler.toml's
-// [assets] serves from the same Worker. Used by `npm run build`, `npm run dev` (watching),
+// [assets] serves from the same Worker. Used by `npm run build`, `npm run dev` (watching, first build included),
 // the test setup and the stack (only when the sources are newer than the last build).
 import { existsSync } from "node:fs";
 import { readdir, rename, rm, stat } from "node:fs/promises";
@@ -60,9 +60,28 @@ export async function ensureConsoleBuilt(): Promise<void> {
   if (!(await consoleIsBuilt())) await buildConsole();
 }
 
-/** `npm run dev`: rebuilds on every change to console/ (wrangler dev serves the new files). */
+/**
+ * `npm run dev`: rebuilds on every change to console/ (wrangler dev serves the new files).
+ * Resolves once the watcher's first build is written: started before wrangler, that build
+ * cannot make wrangler reload (an alarm running in a reload dies with it).
+ */
 export async function watchConsole(): Promise<{ close(): Promise<void> }> {
-  const watcher = await build(config(CONSOLE_DIST, true));
+  let built = (): void => undefined;
+  let failed = (_err: Error): void => undefined;
+  const firstBuild = new Promise<void>((resolve, reject) => {
+    built = resolve;
+    failed = reject;
+  });
+  // A plugin hook, not the watcher's events: it cannot fire before anyone listens.
+  const watcher = await build({
+    ...config(CONSOLE_DIST, true),
+    plugins: [{
+      name: "session-chain:first-build",
+      writeBundle: () => built(),
+      buildEnd: (err?: Error) => (err === undefined ? undefined : failed(err)),
+    }],
+  });
   if (!("close" in watcher)) throw new Error("vite did not return a watcher");
+  await firstBuild;
   return { close: () => watcher.close() };
 }

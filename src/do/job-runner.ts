@@ -13,7 +13,7 @@ import { compactsAtJobEnd, effectiveMode, lastStepTtl, planAbandoned, planColumn
 import { optionalStep, runStep, WORKSPACE_UNAVAILABLE } from "./step.ts";
 import { recordVersion } from "./version-record.ts";
 import type { StepOutcome } from "./step.ts";
-import type { SessionPolicy } from "../policy/types.ts";
+import type { PolicyPlan, SessionPolicy } from "../policy/types.ts";
 
 // Public texts for failures: runner details stay in the logs and the audit trail.
 const PUBLIC_FAILURE: Record<string, string> = {
@@ -77,6 +77,18 @@ async function compactFirst(ctx: JobContext, head: string): Promise<string> {
 }
 
 /**
+ * An earlier invocation decided (plan, decision, audit and gap sample are stored together)
+ * and was interrupted before its run was stored: the decision stands, as the job row has it
+ * (a fallback to a new session included). Deciding again would sample the gap twice.
+ */
+async function followDecision(ctx: JobContext, operation: Operation, planned: PolicyPlan): Promise<StepOutcome> {
+  await ensureWorkspace(ctx);
+  const sessionIn = ctx.jobs.view(ctx.job.id, ctx.projectId, ctx.branch)?.sessionIdIn ?? null;
+  const from = planned.option === "compact_resume" && sessionIn !== null ? await compactFirst(ctx, sessionIn) : sessionIn;
+  return runStep(ctx, operation, from, ctx.job.prompt, true, { handoff: planned.handoff });
+}
+
+/**
  * The build or update step. If an earlier invocation already started its run (or the
  * compaction the plan put first), it is followed as planned; otherwise the workspace is made
  * the chain's tree (restored when the runner lost it), the seed rules and the resume policy
@@ -94,6 +106,7 @@ async function mainStep(ctx: JobContext, operation: Operation, project: ProjectS
   if (planned?.option === "compact_resume" && job.doneSteps.includes("compact")) {
     return runStep(ctx, operation, ctx.chain.get().headSessionId, job.prompt, true, extras);
   }
+  if (planned !== null) return followDecision(ctx, operation, planned);
   await ensureWorkspace(ctx);
   const seed = await decideResume(ctx, project.resumeOverride);
   const plan = planSession(ctx, seed, mode);

@@ -1,12 +1,12 @@
 import type { SlotGrant } from "../runner/pool.ts";
 import type { JobRecord } from "./storage/jobs.ts";
 
-/** Heartbeat of a held slot: well inside the pool's lease (LEASE_TTL_MS, 6 min). */
+/** Heartbeat of a held slot: well inside the pool's lease (JobLimits.slotLeaseMs, at least 4 min). */
 const HEARTBEAT_MS = 60_000;
 /** A waiting job asks the pool again after half the time it has waited, within these bounds
  * (the pool also wakes waiters when a slot frees, so this is the fallback). */
 const MIN_RETRY_MS = 1_000;
-const MAX_RETRY_MS = 30_000;
+export const MAX_RETRY_MS = 30_000;
 
 export interface HeldSlot {
   name: string;

@@ -18,7 +18,24 @@ type Verdict = { ok: true } | { ok: false; reason: string };
 
 // A session is resumed only if it is in this project's own chain AND Postgres agrees that
 // one of this project's versions produced it; then its transcript is put back if needed.
-async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdict> {
+// A run an earlier invocation stored passed both checks before it was started: following it
+// asks neither again (a Postgres blip would turn the live resumed run into a fresh one).
+async function prepareResume(ctx: JobContext, sessionId: string, continuing: boolean): Promise<Verdict> {
+  if (!continuing) {
+    const verdict = await checkOwnership(ctx, sessionId);
+    if (!verdict.ok) return verdict;
+  }
+  try {
+    await restoreTranscript(ctx, sessionId);
+  } catch (err) {
+    rethrowIfSuspended(err, ctx.budget);
+    // The resume is still tried: the runner may have it after all, or says not_found.
+    warn(ctx, "could not rehydrate the transcript", err);
+  }
+  return { ok: true };
+}
+
+async function checkOwnership(ctx: JobContext, sessionId: string): Promise<Verdict> {
   if (!ctx.chain.owns(sessionId)) {
     audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: "security_violation", reason: "session id is not part of this project's chain", errorText: null });
     return { ok: false, reason: "security_violation" };
@@ -28,13 +45,6 @@ async function prepareResume(ctx: JobContext, sessionId: string): Promise<Verdic
     const violation = check.ownership === "violation";
     audit(ctx, { requestedSessionId: sessionId, returnedSessionId: null, outcome: violation ? "security_violation" : "ownership_unverified", reason: check.reason, errorText: null });
     return { ok: false, reason: violation ? "security_violation" : "ownership_unverified" };
-  }
-  try {
-    await restoreTranscript(ctx, sessionId);
-  } catch (err) {
-    rethrowIfSuspended(err, ctx.budget);
-    // The resume is still tried: the runner may have it after all, or says not_found.
-    warn(ctx, "could not rehydrate the transcript", err);
   }
   return { ok: true };
 }
@@ -55,7 +65,8 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
   let sessionIn = resumeFrom;
   for (;;) {
     if (sessionIn !== null) {
-      const verdict = await prepareResume(ctx, sessionIn);
+      const stored = ctx.runs.get(ctx.job.id);
+      const verdict = await prepareResume(ctx, sessionIn, stored?.step === operation && stored.sessionIn === sessionIn);
       if (!verdict.ok) {
         if (!allowFresh) return { ok: false, code: verdict.reason, message: "the session could not be resumed" };
         fellBack(ctx, verdict.reason);

@@ -1,13 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { runnerSlots } from "../config.ts";
+import { jobLimits, runnerSlots } from "../config.ts";
 import { applyMigrations } from "../do/storage/schema.ts";
 
-/**
- * A lease lasts this long without a heartbeat; a holder that died frees its slot then.
- * Longer than the ProjectDO's watchdog (5 min), so an interrupted job that comes back finds
- * its slot still its own (a run may still be live on that container).
- */
-export const LEASE_TTL_MS = 6 * 60_000;
 /** A waiter asks again at least every 30 s (src/do/runner-slot.ts); one silent for three
  * times that has moved on and no longer holds its place in line. */
 const WAITER_TTL_MS = 90_000;
@@ -53,6 +47,15 @@ export class RunnerPool extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => applyMigrations(this.sql, MIGRATIONS));
   }
 
+  /**
+   * A lease lasts this long without a heartbeat; a holder that died frees its slot then.
+   * Longer than the ProjectDO's watchdog (config.ts), so an interrupted job that comes back
+   * finds its slot still its own (a run may still be live on that container).
+   */
+  private leaseMs(): number {
+    return jobLimits(this.env).slotLeaseMs;
+  }
+
   async acquire(request: SlotRequest): Promise<SlotGrant> {
     const now = Date.now();
     this.sql.exec("UPDATE slots SET holder = NULL, project_id = NULL, expires_at = NULL WHERE holder IS NOT NULL AND expires_at <= ?", now);
@@ -81,7 +84,7 @@ export class RunnerPool extends DurableObject<Env> {
   /** Extends the holder's lease; false when it has none (it expired and was given away). */
   async renew(holder: string): Promise<boolean> {
     const now = Date.now();
-    return this.sql.exec("UPDATE slots SET expires_at = ? WHERE holder = ? AND expires_at > ?", now + LEASE_TTL_MS, holder, now).rowsWritten > 0;
+    return this.sql.exec("UPDATE slots SET expires_at = ? WHERE holder = ? AND expires_at > ?", now + this.leaseMs(), holder, now).rowsWritten > 0;
   }
 
   /** Frees the holder's slot and wakes the projects waiting longest for one. */
@@ -101,7 +104,7 @@ export class RunnerPool extends DurableObject<Env> {
       `INSERT INTO slots (name, holder, project_id, expires_at, last_project, last_used_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, project_id = excluded.project_id,
          expires_at = excluded.expires_at, last_project = excluded.last_project, last_used_at = excluded.last_used_at`,
-      slot, request.holder, request.projectId, now + LEASE_TTL_MS, request.projectId, now,
+      slot, request.holder, request.projectId, now + this.leaseMs(), request.projectId, now,
     );
     this.sql.exec("DELETE FROM waiters WHERE project_id = ?", request.projectId);
     return { granted: true, slot };

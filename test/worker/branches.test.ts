@@ -1,4 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { branchObjectName } from "../../src/branches/names.ts";
 import type { JobView, SessionView, VersionView } from "../../src/domain/views.ts";
 import { accepted, api, calls, fake, newUser, postUpdate, readEvents, readyProject, runs, waitForJob } from "./helpers.ts";
 
@@ -159,5 +162,25 @@ describe("branches", () => {
     expect(onMain).not.toBe(onSide);
     expect((await branchJob(user, projectId, "side", onSide)).status).toBe("succeeded");
     expect((await waitForJob(user, projectId, onMain)).status).toBe("succeeded");
+  });
+
+  it("a branch whose creation was cut short is a retention root; a retry after its first job was pruned keeps its registry row", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    await createBranch(user, projectId, "cut", 1);
+    const main = env.PROJECT.getByName(projectId);
+    // Main stopped before marking the branch ready; JOB_RETENTION_DAYS later the branch's first job row was pruned.
+    await runInDurableObject(main, (_instance, state) => {
+      state.storage.sql.exec("UPDATE branches SET ready = 0 WHERE name = 'cut'");
+    });
+    await runInDurableObject(env.PROJECT.getByName(branchObjectName(projectId, "cut")), (_instance, state) => {
+      state.storage.sql.exec("DELETE FROM jobs");
+    });
+    // Retention asks the not-ready branch for its roots too (main and "cut").
+    expect((await main.runRetention(Date.now(), true))?.branches).toBe(2);
+    const retry = await api("POST", `/v1/projects/${projectId}/branches`, { user, body: { name: "cut", fromVersion: 1 } });
+    expect(retry.status).toBe(409);
+    const list = await api("GET", `/v1/projects/${projectId}/branches`, { user });
+    expect((list.body["branches"] as { name: string }[]).map((b) => b.name)).toEqual(["cut", "main"]);
   });
 });

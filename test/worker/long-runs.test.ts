@@ -3,6 +3,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { calls, fake, job, newUser, postUpdate, projectStub, readyProject, runs, waitForJob } from "./helpers.ts";
 import type { FakeRunInfo } from "./helpers.ts";
+import type { ProjectDO } from "../../src/do/project-do.ts";
+
+/** Points this one Durable Object instance at a Postgres that refuses connections (as test/worker/outbox.test.ts does). */
+function setDatabaseUrl(instance: ProjectDO, url: string): void {
+  (instance as unknown as { env: Env }).env = { ...env, DATABASE_URL: url };
+}
 
 // How an alarm invocation is killed here: `state.abort()` inside the object (through
 // runInDurableObject) resets the instance at once, the way Cloudflare ends an invocation
@@ -71,6 +77,47 @@ describe("runs that outlive an alarm invocation", () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]?.starts).toBe(1);
     expect((await calls(projectId)).calls.filter((c) => c.operation === "update").map((c) => c.outcome)).toEqual(["ok"]);
+  });
+
+  it("an invocation lost mid-job is noticed by the next request, not the watchdog: the job continues within 30 s", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    await fake(projectId, "hold", { operation: "update" });
+    const { jobId } = await postUpdate(user, projectId, "lost and noticed");
+    await until("the DO following the held run", () => updateRun(projectId, (run) => run.held && run.openFollows > 0));
+    await killInvocation(projectId);
+    await fake(projectId, "release", {});
+    // No alarm is fired by hand: the dead invocation's watchdog is JOB_INVOCATION_BUDGET_MS
+    // + 2 min away. Only the job polls below reach the object.
+    const done = await waitForJob(user, projectId, jobId, 30_000);
+    expect(done.status).toBe("succeeded");
+    expect(await eventTypes(user, projectId, jobId)).toContain("continued");
+    const updates = Object.values(await runs(projectId)).filter((run) => run.operation === "update");
+    expect(updates.map((run) => run.starts)).toEqual([1]);
+  });
+
+  it("a Postgres that refuses for an invocation does not turn a live resumed run into a fresh one", async () => {
+    const user = newUser();
+    const { projectId, headSessionId } = await readyProject(user);
+    const stub = projectStub(projectId);
+    await fake(projectId, "hold", { operation: "update" });
+    const { jobId } = await postUpdate(user, projectId, "resumed across a blip");
+    const [runId, first] = await until("the DO following the held run", () => updateRun(projectId, (run) => run.held && run.openFollows > 0));
+    await runInDurableObject(stub, (instance: ProjectDO) => setDatabaseUrl(instance, "postgres://postgres:postgres@127.0.0.1:9/none"));
+    // At least one invocation boundary (JOB_INVOCATION_BUDGET_MS is 2 s) passes while Postgres refuses.
+    await until("a later invocation following the run, or the run given up", async () => {
+      const run = (await runs(projectId))[runId];
+      return run === undefined || run.finished || run.follows > first.follows + 1 ? true : null;
+    });
+    await runInDurableObject(stub, (instance: ProjectDO) => setDatabaseUrl(instance, env.DATABASE_URL));
+    await fake(projectId, "release", {});
+    const done = await waitForJob(user, projectId, jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.resume).toEqual({ decision: "resume", reason: expect.not.stringContaining("fallback") as unknown as string });
+    expect(done.sessionIdIn).toBe(headSessionId);
+    const updates = (await calls(projectId)).calls.filter((c) => c.operation === "update");
+    expect(updates.map((c) => [c.resumeSessionId, c.outcome])).toEqual([[headSessionId, "ok"]]);
+    expect((await runs(projectId))[runId]).toMatchObject({ starts: 1, finished: true });
   });
 
   it("a run lost while its invocation was dead (runner restart) is re-run from the workspace reset to the chain's tree", async () => {

@@ -46,6 +46,11 @@ export class BranchStore {
     return this.sql.exec<BranchRow>("SELECT * FROM branches WHERE ready = 1 ORDER BY name").toArray().map(record);
   }
 
+  /** Every branch the registry has a row for, a creation cut short included (retention roots). */
+  recorded(): BranchRecord[] {
+    return this.sql.exec<BranchRow>("SELECT * FROM branches ORDER BY name").toArray().map(record);
+  }
+
   insert(branch: Omit<BranchRecord, "ready">): void {
     this.sql.exec(
       "INSERT INTO branches (name, from_version, first_version, created_by, created_at, ready) VALUES (?, ?, ?, ?, ?, 0)",
@@ -55,11 +60,6 @@ export class BranchStore {
 
   markReady(name: string): void {
     this.sql.exec("UPDATE branches SET ready = 1 WHERE name = ?", name);
-  }
-
-  /** A creation that failed for good: its name is free again (its version number stays unused). */
-  remove(name: string): void {
-    this.sql.exec("DELETE FROM branches WHERE name = ?", name);
   }
 
   assign(number: number, branch: string): void {

@@ -1,0 +1,5 @@
+/** Requests are compared by their prompt's hash: an Idempotency-Key names one request. */
+export async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
