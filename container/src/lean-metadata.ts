@@ -1,6 +1,7 @@
 // The lean metadata step (docs/runner-protocol.md, "metadata"): the prompt that asks the
 // model only for what code cannot know (what each changed file is for, and the
 // recommendations) and the parsing of its answer. The facts are file-facts.ts.
+import { parseJsonAnswer } from "./json-answer.ts";
 import { METADATA_MARKER, MetadataPatch } from "./protocol.ts";
 import type { DocumentationPatchContext } from "./protocol.ts";
 
@@ -42,24 +43,9 @@ export function leanMetadataPrompt(guidance: string, context: DocumentationPatch
  * when no candidate is a valid patch.
  */
 export function parseMetadataPatch(text: string, context: DocumentationPatchContext): MetadataPatch | null {
-  const candidates: string[] = [text.trim()];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  if (fence?.[1] !== undefined) candidates.push(fence[1].trim());
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  if (start !== -1 && end > start) candidates.push(text.slice(start, end + 1));
+  const patch = parseJsonAnswer(text, MetadataPatch);
+  if (patch === null) return null;
   const allowed = new Set(context.changed.map((c) => c.path));
-  for (const candidate of candidates) {
-    let value: unknown;
-    try {
-      value = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    const parsed = MetadataPatch.safeParse(value);
-    if (!parsed.success) continue;
-    const entries = Object.fromEntries(Object.entries(parsed.data.entries).filter(([p]) => allowed.has(p)).map(([p, e]) => [p, oneLine(e)]));
-    return { recommendations: parsed.data.recommendations.slice(0, MAX_RECOMMENDATIONS).map(oneLine), entries };
-  }
-  return null;
+  const entries = Object.fromEntries(Object.entries(patch.entries).filter(([p]) => allowed.has(p)).map(([p, e]) => [p, oneLine(e)]));
+  return { recommendations: patch.recommendations.slice(0, MAX_RECOMMENDATIONS).map(oneLine), entries };
 }

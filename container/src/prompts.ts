@@ -1,6 +1,7 @@
 // The prompts the runner sends for each operation, and parsing of the metadata answer.
 import { METADATA_MARKER, Metadata } from "./protocol.ts";
 import type { MetadataContext, RunRequest } from "./protocol.ts";
+import { parseJsonAnswer } from "./json-answer.ts";
 import { leanMetadataPrompt } from "./lean-metadata.ts";
 
 /** Delimiters of the previous documentation inside the metadata prompt (the model simulator reads them too). */
@@ -77,21 +78,5 @@ function metadataPrompt(guidance: string, context: MetadataContext | null): stri
  * Returns null when none of them is a valid metadata object.
  */
 export function parseMetadata(text: string): Metadata | null {
-  const candidates: string[] = [text.trim()];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  if (fence?.[1] !== undefined) candidates.push(fence[1].trim());
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  if (start !== -1 && end > start) candidates.push(text.slice(start, end + 1));
-  for (const candidate of candidates) {
-    let value: unknown;
-    try {
-      value = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    const parsed = Metadata.safeParse(value);
-    if (parsed.success) return parsed.data;
-  }
-  return null;
+  return parseJsonAnswer(text, Metadata);
 }
