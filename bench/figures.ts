@@ -4,8 +4,9 @@
 // results.json written before `details.sizes` existed renders the same way.
 import { modeDetail, modeStats } from "./aggregate.ts";
 import { calibrationMessage } from "./calibration.ts";
-import { pairedDifferences } from "./paired.ts";
-import { detailTable, edgeSummary, edgeTable, pairedTable, policyTable, scenarioTable, summaryTable, table, targetsTable } from "./report.ts";
+import { mixesOf, mixSideBySide, mixWorkloadLine, pairedByMix, targetsByMix } from "./mix-report.ts";
+import { mixOf, mixTitle } from "./mixes.ts";
+import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, table } from "./report.ts";
 import { PAUSE_BANDS } from "./think-time.ts";
 import type { BenchResults, ChainResult, ModeStats } from "./types.ts";
 
@@ -53,7 +54,8 @@ export function runLine(r: BenchResults): string {
   const seeds = [...new Set(r.scenarios.map((s) => s.seed))].join(", ");
   const updates = [...new Set(r.scenarios.map((s) => s.updates))].join("/");
   const sizes = sizesOf(r).map((f) => `${f}`).join(" and ");
-  return `Run of ${r.generatedAt.slice(0, 16).replace("T", " ")} UTC: projects of ${sizes} files × seeds ${seeds} × modes ${modesOf(r).join(", ")}, ` +
+  const mixes = mixesOf(r).map((m) => mixTitle(mixOf(m.featureShare))).join(" and ");
+  return `Run of ${r.generatedAt.slice(0, 16).replace("T", " ")} UTC: projects of ${sizes} files × seeds ${seeds} × modes ${modesOf(r).join(", ")} × workload mixes ${mixes} (the headline first), ` +
     `${updates} updates per chain after the create; compaction threshold ${compactionOf(r)}; ` +
     `${Math.round(r.runtimeSeconds / 60)} min on ${String(r.environment["cpus"] ?? "?")} cores; ${String(r.environment["engine"] ?? "?")}, ` +
     `the simulator answering as ${String(r.environment["model"] ?? "?")}.`;
@@ -77,9 +79,13 @@ export function readmeBlock(r: BenchResults): string {
       ["updates", ...modes.map((m) => String(r.summary[m]?.n ?? 0))],
     ],
   );
-  const lines = [runLine(r), "", head, "", PAIRED_INTRO, "", pairedTable(pairedDifferences(r.chains))];
+  const headline = mixesOf(r)[0];
+  const headTitle = headline === undefined ? "" : `, ${mixTitle(mixOf(headline.featureShare))}`;
+  // Side by side only says something when the run measured more than one mix.
+  const sideBySide = mixesOf(r).length > 1 ? ["Every mode at each workload mix, side by side:", "", mixSideBySide(r), ""] : [];
+  const lines = [runLine(r), "", `Headline mix${headTitle}:`, "", head, "", ...sideBySide, mixWorkloadLine(r), "", PAIRED_INTRO, "", pairedByMix(r)];
   // A results.json from before the policy mode has no `policy`.
-  if (r.policy != null) lines.push("", "The resume policy against the issue's targets (the hindsight oracle: docs/benchmark.md):", "", targetsTable(r.policy));
+  if (r.policy != null) lines.push("", "The resume policy against the issue's targets at each mix (the hindsight oracle: docs/benchmark.md):", "", targetsByMix(r));
   lines.push("", `${calibrationMessage(r.calibration)}.`);
   const e = r.edge;
   if (e !== null) {
@@ -93,12 +99,15 @@ export function readmeBlock(r: BenchResults): string {
 /** docs/benchmark.md's results section: every table the run prints, the plots, its assumptions. */
 export function docsBlock(r: BenchResults, plotDir: string): string {
   const modes = modesOf(r);
-  const out = [`### Results of the last full run\n`, runLine(r), "", summaryTable(r), "", PAIRED_INTRO, "", pairedTable(pairedDifferences(r.chains)), "", "Per scenario:", "", scenarioTable(r)];
+  const out = [`### Results of the last full run\n`, runLine(r), "", "Every mode at each workload mix, side by side:", "", mixSideBySide(r), "", mixWorkloadLine(r), "", "Headline mix:", "", summaryTable(r), "", PAIRED_INTRO, "", pairedByMix(r), "", "Per scenario, headline mix:", "", scenarioTable(r)];
   for (const f of sizesOf(r)) {
     const details = Object.fromEntries(modes.map((m) => [m, modeDetail(chainsOf(r, f, m))]));
-    out.push("", `Where the cost goes, ${f}-file project (all seeds):`, "", detailTable(details));
+    out.push("", `Where the cost goes, ${f}-file project (all seeds, headline mix):`, "", detailTable(details));
   }
-  if (r.policy != null) out.push("", "The resume policy and the hindsight oracle:", "", policyTable(r.policy), "", targetsTable(r.policy));
+  for (const m of mixesOf(r)) {
+    if (m.policy != null) out.push("", `The resume policy and the hindsight oracle, ${mixTitle(mixOf(m.featureShare))}:`, "", policyTable(m.policy));
+  }
+  if (r.policy != null) out.push("", "The issue's targets at each mix:", "", targetsByMix(r));
   out.push("", `${calibrationMessage(r.calibration)}.`);
   if (r.plots.length > 0) out.push("", ...r.plots.map((p) => `![${p}](${plotDir}/${p})`));
   if (r.edge !== null) out.push("", "Edge layer:", "", edgeTable(r.edge), "", edgeSummary(r.edge));

@@ -1,6 +1,7 @@
 // Benchmark configuration from flags (`--updates 40`) or environment (`BENCH_UPDATES=40`);
 // `--tiny` is the small configuration `npm test` runs to prove the benchmark works.
 import { parseArgs } from "node:util";
+import { DEFAULT_FEATURE_SHARE, FILE_NAMING_SHARE } from "./mixes.ts";
 import { SIZES } from "./scenarios.ts";
 import type { ProjectSize } from "./scenarios.ts";
 
@@ -20,8 +21,12 @@ export interface BenchOptions {
   compactionThreshold: number | null;
   /** Chance that an update after an ordinary edit is context-dependent. */
   contextChance: number;
-  /** Share of ordinary edits that name a feature instead of a file (0: the file-naming workload). */
-  featureShare: number;
+  /**
+   * The workload mixes (bench/mixes.ts): shares of ordinary edits that name a feature instead
+   * of a file (0: the file-naming workload). The first is the headline mix; every figure is
+   * also reported at the others, side by side.
+   */
+  featureShares: number[];
   /** Edge part: projects loaded at once, updates per project, job reads per project. */
   projects: number;
   rounds: number;
@@ -35,22 +40,22 @@ export interface BenchOptions {
 
 type Defaults = Omit<BenchOptions, "out" | "skipEdge" | "skipChains" | "modes" | "edgeAlongside">;
 
-// The default run is the published long form: both sizes × seed 1 × every mode (legacy,
-// fresh, resume, policy) × 40 updates, two chains at once. Measured per update per chain
-// with two chains at once: about 17 s on an idle 2-core machine (the 2026-11-25 run), 40-45 s
-// with the machine shared by the other engineers' test runs (load average 15-19, 2026-12-06);
-// a 200-file create 1.5 min idle, 5.5 min loaded. 8 chains × 40 updates: about 45 min idle
-// plus creates and the edge part (~50 min); about 2 h loaded. Seeds are the flag to add
-// (--seeds 1,2,3) when the machine is free for hours.
+// The default run is the published long form (issue #15 item 6): both sizes × seeds 1-3 ×
+// every mode (legacy, fresh, resume, policy) × both workload mixes × 40 updates: 48 chains,
+// 1,920 updates. Where the time goes (profiled 2026-12-06 on the idle 2-core machine): the
+// run is CPU-bound, and Claude Code itself is 70% of it, about 1.3 CPU-s to start and run
+// each step (an update is one or two steps); the rest is the stack (workerd, the runner, the
+// simulator, Postgres) at about 0.6 CPU-s per update. Two chains at once left 0.6 of a core
+// idle (their polls and settles), three at once keep both cores busy.
 const FULL: Defaults = {
   sizes: [SIZES["small"], SIZES["large"]].flatMap((s) => (s === undefined ? [] : [s])),
-  seeds: [1],
+  seeds: [1, 2, 3],
   updates: 40,
-  concurrency: 2,
+  concurrency: 3,
   latencyScale: 0,
   compactionThreshold: null,
   contextChance: 0.6,
-  featureShare: 0.75,
+  featureShares: [DEFAULT_FEATURE_SHARE, FILE_NAMING_SHARE],
   projects: 50,
   rounds: 3,
   polls: 10,
@@ -63,11 +68,11 @@ const FULL: Defaults = {
  */
 const TINY: Defaults = {
   // A resumed 8-file session passes 6 000 tokens within the 4 updates; a fresh one does not.
-  ...FULL, sizes: [{ files: 8, fileKb: null, compactionThreshold: 6_000 }], seeds: [1], updates: 4, contextChance: 1, projects: 2, rounds: 1, polls: 2,
+  ...FULL, sizes: [{ files: 8, fileKb: null, compactionThreshold: 6_000 }], seeds: [1], updates: 4, contextChance: 1, featureShares: [DEFAULT_FEATURE_SHARE], concurrency: 2, projects: 2, rounds: 1, polls: 2,
 };
 const TINY_MODES = ["fresh", "policy"];
 
-const NUMERIC = ["updates", "concurrency", "latencyScale", "compactionThreshold", "contextChance", "featureShare", "projects", "rounds", "polls"] as const;
+const NUMERIC = ["updates", "concurrency", "latencyScale", "compactionThreshold", "contextChance", "projects", "rounds", "polls"] as const;
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (name: string): string => `BENCH_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -91,7 +96,7 @@ function sizes(raw: string): ProjectSize[] {
 }
 
 export function parseOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, defaultOut: string): BenchOptions {
-  const strings = Object.fromEntries([...NUMERIC, "sizes", "seeds", "modes", "out"].map((n) => [kebab(n), { type: "string" as const }]));
+  const strings = Object.fromEntries([...NUMERIC, "sizes", "seeds", "modes", "featureShare", "out"].map((n) => [kebab(n), { type: "string" as const }]));
   const { values } = parseArgs({
     args: [...argv],
     options: { ...strings, tiny: { type: "boolean" }, "skip-edge": { type: "boolean" }, "skip-chains": { type: "boolean" } },
@@ -124,8 +129,12 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
   if (rawSeeds !== undefined) options.seeds = list(rawSeeds).map((s) => number("seeds", s));
   const rawModes = flag("modes");
   if (rawModes !== undefined) options.modes = list(rawModes);
+  // `--feature-share 0.75,0`: the mixes, headline first; one value runs one mix.
+  const rawShares = flag("featureShare");
+  if (rawShares !== undefined) options.featureShares = [...new Set(list(rawShares).map((s) => number("featureShare", s)))];
+  if (options.featureShares.length === 0) throw new Error("--feature-share needs at least one share");
   if (options.concurrency < 1) throw new Error("--concurrency must be at least 1");
   if (options.contextChance > 1) throw new Error("--context-chance is a probability (0..1)");
-  if (options.featureShare > 1) throw new Error("--feature-share is a share (0..1)");
+  if (options.featureShares.some((s) => s > 1)) throw new Error("--feature-share takes shares (0..1)");
   return options;
 }

@@ -9,7 +9,8 @@ import { calibrationMessage } from "./calibration.ts";
 import { parseOptions } from "./options.ts";
 import { writePlots } from "./plots.ts";
 import { simulatorReference } from "./quality.ts";
-import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable, targetsTable } from "./report.ts";
+import { mixesOf, mixSideBySide, mixWorkloadLine, pairedByMix, targetsByMix } from "./mix-report.ts";
+import { detailTable, edgeSummary, edgeTable, policyTable, scenarioTable, summaryTable } from "./report.ts";
 
 const defaultOut = fileURLToPath(new URL("./results.json", import.meta.url));
 const options = parseOptions(process.argv.slice(2), process.env, defaultOut);
@@ -21,16 +22,21 @@ const log = (line: string): void => {
 const results = await runBenchmark(options, simulatorReference, log);
 const dir = dirname(options.out);
 await mkdir(dir, { recursive: true });
+// The plots show the headline mix (the top-level scenarios).
 const files = new Map(results.scenarios.map((s) => [s.name, s.files]));
-results.plots = await writePlots(dir, Object.keys(results.summary), results.chains, (name) => files.get(name) ?? 0);
+results.plots = await writePlots(dir, Object.keys(results.summary), results.chains.filter((c) => files.has(c.scenario)), (name) => files.get(name) ?? 0);
 await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
 
 const out: string[] = [];
 if (results.chains.length > 0) {
-  out.push(`\nAll scenarios (${results.scenarios.length} scenarios × ${Object.keys(results.summary).length} modes, ${options.updates} updates each; model ${results.environment["model"]})\n`, summaryTable(results));
-  out.push("\nPer scenario\n", scenarioTable(results));
-  for (const [size, details] of Object.entries(results.details.sizes)) out.push(`\nWhere the cost goes, ${size} (all seeds)\n`, detailTable(details));
-  if (results.policy !== null) out.push("\nThe resume policy and the hindsight oracle\n", policyTable(results.policy), "", targetsTable(results.policy));
+  const mixes = mixesOf(results);
+  out.push(`\nEvery mode at each workload mix (${mixes.length} mix${mixes.length === 1 ? "" : "es"} × ${results.scenarios.length} scenarios × ${Object.keys(results.summary).length} modes, ${options.updates} updates each; model ${results.environment["model"]})\n`, mixSideBySide(results), "", mixWorkloadLine(results));
+  out.push("\nHeadline mix, all its scenarios\n", summaryTable(results));
+  out.push("\nPaired differences over the same updates, per mix\n", pairedByMix(results));
+  out.push("\nPer scenario, headline mix\n", scenarioTable(results));
+  for (const [size, details] of Object.entries(results.details.sizes)) out.push(`\nWhere the cost goes, ${size} (all seeds, headline mix)\n`, detailTable(details));
+  if (results.policy !== null) out.push("\nThe resume policy and the hindsight oracle, headline mix\n", policyTable(results.policy));
+  out.push("\nThe issue's targets at each mix\n", targetsByMix(results));
   out.push(`\n${calibrationMessage(results.calibration)}`);
 }
 if (results.edge !== null) out.push("\nEdge layer\n", edgeTable(results.edge), "", edgeSummary(results.edge));

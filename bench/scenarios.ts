@@ -1,5 +1,7 @@
 // The scenarios: two project sizes, each with several seeds; every scenario runs once per
-// mode (bench/modes.ts) with the same workload and pauses.
+// mode (bench/modes.ts) with the same workload and pauses, at each workload mix (bench/mixes.ts).
+import type { Mix } from "./mixes.ts";
+
 export interface ProjectSize {
   files: number;
   /** Size range of each scaffolded file in KB; null: the simulator's default (~1 KB). */
@@ -15,6 +17,8 @@ export interface Scenario extends ProjectSize {
   name: string;
   updates: number;
   seed: number;
+  /** The workload mix (bench/mixes.ts): its share of ordinary edits naming features. */
+  mix: Mix;
 }
 
 export const SIZES: Readonly<Record<string, ProjectSize>> = {
@@ -32,6 +36,13 @@ export const SIZES: Readonly<Record<string, ProjectSize>> = {
   large: { files: 200, fileKb: [2, 8], compactionThreshold: 120_000 },
 };
 
-export function scenarios(sizes: readonly ProjectSize[], seeds: readonly number[], updates: number): Scenario[] {
-  return sizes.flatMap((size) => seeds.map((seed) => ({ ...size, name: `${size.files}-files-seed-${seed}`, updates, seed })));
+/** Every size × seed × mix; the mix is in the name when the run has more than one. */
+export function scenarios(sizes: readonly ProjectSize[], seeds: readonly number[], updates: number, mixes: readonly Mix[]): Scenario[] {
+  return mixes.flatMap((mix) => sizes.flatMap((size) => seeds.map((seed) => ({
+    ...size,
+    name: `${size.files}-files-seed-${seed}${mixes.length > 1 ? `-${mix.name}` : ""}`,
+    updates,
+    seed,
+    mix,
+  }))));
 }

@@ -143,12 +143,31 @@ export interface EdgeResult {
   jobs: { succeeded: number; failed: number };
 }
 
+export interface WorkloadMix {
+  featureShare: number;
+  ordinaryEdits: number;
+  featureRequests: number;
+  contextDependent: number;
+}
+
+/** Every figure of one workload mix (bench/mixes.ts), from its own scenarios only. */
+export interface MixResult {
+  mix: string;
+  featureShare: number;
+  /** The mix as the scenarios' workloads drew it. */
+  workload: WorkloadMix;
+  scenarios: ScenarioResult[];
+  summary: Record<string, ModeStats>;
+  details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
+  policy: PolicyResult | null;
+}
+
 export interface BenchResults {
   generatedAt: string;
   /** The code measured: `git rev-parse HEAD`, and whether the tree had uncommitted changes (null: not a git checkout). */
   commit: { sha: string; dirty: boolean } | null;
   /** The workload mix: the configured share of ordinary edits that name features, and what the scenarios drew. */
-  workload: { featureShare: number; ordinaryEdits: number; featureRequests: number; contextDependent: number };
+  workload: WorkloadMix;
   config: Record<string, unknown>;
   environment: Record<string, string | number>;
   calibration: Calibration;
@@ -157,6 +176,11 @@ export interface BenchResults {
   details: { summary: Record<string, ModeDetail>; sizes: Record<string, Record<string, ModeDetail>>; scenarios: Record<string, Record<string, ModeDetail>> };
   /** The resume policy's mode: prediction error, choices, the hindsight oracle, the issue's targets (null when the mode did not run). */
   policy: PolicyResult | null;
+  /**
+   * Every mix the run measured, the headline first; the top-level workload, scenarios,
+   * summary, details and policy are the headline mix's. Absent in runs before mixes existed.
+   */
+  mixes?: MixResult[];
   plots: string[];
   assumptions: string[];
   chains: ChainResult[];

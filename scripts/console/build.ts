@@ -56,8 +56,17 @@ export async function buildConsole(): Promise<void> {
   await rename(staging, CONSOLE_DIST);
 }
 
-export async function ensureConsoleBuilt(): Promise<void> {
-  if (!(await consoleIsBuilt())) await buildConsole();
+// One check-and-build per process at a time: two stacks starting together (the benchmark's
+// modes) would otherwise build into the same staging path and swap it in twice.
+let ensuring: Promise<void> | null = null;
+
+export function ensureConsoleBuilt(): Promise<void> {
+  ensuring ??= (async () => {
+    if (!(await consoleIsBuilt())) await buildConsole();
+  })().finally(() => {
+    ensuring = null;
+  });
+  return ensuring;
 }
 
 /**
