@@ -63,6 +63,13 @@ export function runLine(r: BenchResults): string {
 
 const PAIRED_INTRO = "Paired differences over the same updates (same scenario, same update index: the same request in both modes); negative is cheaper or faster; 95% seeded bootstrap intervals resampled within each scenario, in parentheses the share of the second mode's mean:";
 
+/** Mean cost over the share done right; null when quality was not measured or nothing was right. */
+function perRight(s: ModeStats | undefined): number | null {
+  const q = s?.qualityScore;
+  const mean = s?.costUsd.mean;
+  return mean == null || q == null || q === 0 ? null : mean / q;
+}
+
 /** The README's block: headline per mode, the split by project size and by pause, calibration, edge. */
 export function readmeBlock(r: BenchResults): string {
   const modes = modesOf(r);
@@ -76,6 +83,8 @@ export function readmeBlock(r: BenchResults): string {
       ["wall time p50 (model at full speed)", ...modes.map((m) => secs(r.summary[m]?.wallMs.p50))],
       ["context quality (updates done right)", ...modes.map((m) => pct(r.summary[m]?.qualityScore))],
       ...sizes.map((f) => [`context quality, ${f}-file project`, ...modes.map((m) => pct(sizeStats(r, f, m).qualityScore))]),
+      // A wrong update is paid and then asked again: what each right one costs, all told.
+      ["cost per update done right (mean ÷ quality)", ...modes.map((m) => usd(perRight(r.summary[m])))],
       ["updates", ...modes.map((m) => String(r.summary[m]?.n ?? 0))],
     ],
   );
