@@ -137,4 +137,32 @@ describe("scheduling the queue", () => {
     expect(await gaps()).toBe(before + 1);
     expect((await calls(projectId)).calls.filter((c) => c.operation === "update").map((c) => c.resumeSessionId)).toEqual([headSessionId]);
   });
+
+  it("a job whose invocation was killed after its decision, before its run was stored, keeps that decision too", async () => {
+    const user = newUser();
+    const { projectId, headSessionId } = await readyProject(user);
+    // A stub is broken by the reset: a new one for each call.
+    const gaps = (): Promise<number> => runInDurableObject(projectStub(projectId), (_instance, state) =>
+      (JSON.parse(state.storage.sql.exec<{ gaps: string }>("SELECT gaps FROM policy_state WHERE id = 1").one().gaps) as number[]).length);
+    const before = await gaps();
+    // The instance is reset (as Cloudflare ends an invocation) the moment it would store the
+    // update's run; the new instance has no such hook.
+    await runInDurableObject(projectStub(projectId), (instance, state) => {
+      const runs = stateOf(instance).runs;
+      const set = runs.set.bind(runs);
+      runs.set = (jobId, run) => {
+        if (run.step === "update") state.abort("killed after the decision");
+        set(jobId, run);
+      };
+    });
+    const { jobId } = await postUpdate(user, projectId, "decided once, killed once");
+    const done = await waitForJob(user, projectId, jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.sessionIdIn).toBe(headSessionId);
+    const events = await projectStub(projectId).jobEvents(user, jobId, 0);
+    if (!events.ok) throw new Error("events");
+    expect(events.value.events.map((e) => e.type)).toContain("continued");
+    expect(events.value.events.filter((e) => e.type === "decision")).toHaveLength(1);
+    expect(await gaps()).toBe(before + 1);
+  });
 });
