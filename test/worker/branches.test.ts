@@ -3,7 +3,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { branchObjectName } from "../../src/branches/names.ts";
 import type { JobView, SessionView, VersionView } from "../../src/domain/views.ts";
-import { accepted, api, calls, fake, newUser, postUpdate, readEvents, readyProject, runs, waitForJob } from "./helpers.ts";
+import type { ProjectDO } from "../../src/do/project-do.ts";
+import { accepted, api, calls, fake, newUser, postUpdate, projectStub, readEvents, readyProject, runs, waitForJob } from "./helpers.ts";
+
+const DAY_MS = 86_400_000;
 
 const ws = (projectId: string, branch: string): string => (branch === "main" ? projectId : `${projectId}-${branch}`);
 
@@ -38,6 +41,58 @@ async function until(check: () => Promise<boolean>): Promise<void> {
     if (Date.now() > deadline) throw new Error("timed out");
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Main's instance with one branch object's `initBranch` held until the test releases it: the
+ * window of a branch creation between reading its source version and the branch's first job
+ * existing. The wrapper is built from the instance's own bindings and the hold is opened from
+ * inside the instance (a promise settled from another object's context would resume there).
+ */
+async function holdInitBranch(main: DurableObjectStub<ProjectDO>, objectName: string): Promise<{ reached(): Promise<void>; release(): Promise<void> }> {
+  let arrived = false;
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const own = await runInDurableObject(main, (instance: ProjectDO) => {
+    const holder = instance as unknown as { env: Env };
+    const original = holder.env;
+    const projects = new Proxy(original.PROJECT, {
+      get(target, prop) {
+        if (prop !== "getByName") {
+          const value: unknown = Reflect.get(target, prop);
+          return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        }
+        return (name: string) => {
+          const stub = target.getByName(name);
+          if (name !== objectName) return stub;
+          return new Proxy(stub, {
+            get(inner, method) {
+              if (method !== "initBranch") return Reflect.get(inner, method);
+              return async (input: Parameters<typeof inner.initBranch>[0]) => {
+                arrived = true;
+                await gate;
+                return inner.initBranch(input);
+              };
+            },
+          });
+        };
+      },
+    });
+    holder.env = { ...original, PROJECT: projects };
+    return original;
+  });
+  let released = false;
+  return {
+    reached: () => until(async () => arrived),
+    async release() {
+      if (released) return;
+      released = true;
+      await runInDurableObject(main, (instance: ProjectDO) => {
+        open();
+        (instance as unknown as { env: Env }).env = own;
+      });
+    },
+  };
 }
 
 describe("branches", () => {
@@ -182,5 +237,30 @@ describe("branches", () => {
     expect(retry.status).toBe(409);
     const list = await api("GET", `/v1/projects/${projectId}/branches`, { user });
     expect((list.body["branches"] as { name: string }[]).map((b) => b.name)).toEqual(["cut", "main"]);
+  });
+
+  it("a branch accepted while retention runs keeps its source version: the run gathers its roots after the creation (finding 7)", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    expect((await waitForJob(user, projectId, (await postUpdate(user, projectId, "update two")).jobId)).status).toBe("succeeded");
+    const main = projectStub(projectId);
+    const held = await holdInitBranch(main, branchObjectName(projectId, "late"));
+    try {
+      const creating = api("POST", `/v1/projects/${projectId}/branches`, { user, body: { name: "late", fromVersion: 1 } });
+      await held.reached(); // v1's tree and session are read; the branch's object has no job yet
+      // 200 days on: v1 (not a head, not pinned) is past VERSION_RETENTION_DAYS and its tree past the grace.
+      const retention = main.runRetention(Date.now() + 200 * DAY_MS, true);
+      // Unserialized, the run gathers its roots now (the late branch has none yet) and deletes v1's tree.
+      await Promise.race([retention, new Promise((r) => setTimeout(r, 3_000))]);
+      await held.release();
+      const res = await creating;
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect((await retention)?.prunedVersions).toBe(1);
+      const done = await branchJob(user, projectId, "late", accepted(res).jobId);
+      expect([done.status, done.error?.code ?? null]).toEqual(["succeeded", null]);
+      expect(Object.keys((await calls(ws(projectId, "late"))).files)).toEqual(["src/build-1.txt"]);
+    } finally {
+      await held.release();
+    }
   });
 });

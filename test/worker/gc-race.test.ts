@@ -16,6 +16,7 @@ import type { SyncTarget } from "../../src/artifacts/sync.ts";
 import { sweepUnderLease } from "../../src/artifacts/sweep.ts";
 import type { TreeManifest } from "../../src/runner/protocol.ts";
 import { migrate } from "../../src/do/storage/schema.ts";
+import { calls, job, newUser, postUpdate, projectStub, readyProject, waitForJob } from "./helpers.ts";
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -186,5 +187,43 @@ describe("saves and garbage collection", () => {
       expect(saved.uploaded).toBe(1);
       expect(await s.newTreeComplete()).toEqual({ "a.txt": true, "b.txt": true });
     });
+  });
+
+  it("a job's save waits while main's sweep holds the project's objects, and completes once it is let go", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    const main = projectStub(projectId);
+    const sweep = `sweep:${crypto.randomUUID()}`;
+    const sweepLease = (take: boolean): Promise<boolean> => runInDurableObject(main, (_instance, state) => {
+      const leases = new ArtifactLeases(state.storage.sql);
+      return take ? leases.acquire("sweep", sweep, Date.now()) : leases.release(sweep, Date.now());
+    });
+    expect(await sweepLease(true)).toBe(true);
+    try {
+      const { jobId } = await postUpdate(user, projectId, "saved after the sweep");
+      // The runner's step is done; only the save of its tree is left.
+      for (let i = 0; i < 200 && !(await calls(projectId)).calls.some((c) => c.operation === "update" && c.outcome === "ok"); i++) await nap(50);
+      await nap(3_000); // past an invocation boundary (JOB_INVOCATION_BUDGET_MS is 2 s)
+      expect((await job(user, projectId, jobId)).status).toBe("running");
+      expect(await sweepLease(false)).toBe(true);
+      const done = await waitForJob(user, projectId, jobId);
+      expect([done.status, done.error?.code ?? null]).toEqual(["succeeded", null]);
+    } finally {
+      await sweepLease(false);
+    }
+  });
+
+  it("main's retention run collects nothing while a save holds its lease (taken over RPC, as a branch's save does); the next run does", async () => {
+    const user = newUser();
+    const { projectId } = await readyProject(user);
+    expect((await waitForJob(user, projectId, (await postUpdate(user, projectId, "update two")).jobId)).status).toBe("succeeded");
+    const main = projectStub(projectId);
+    const later = Date.now() + 200 * 86_400_000; // v1 past VERSION_RETENTION_DAYS, every object past the grace
+    const save = `save:${crypto.randomUUID()}`;
+    expect(await main.acquireSaveLease(save)).toBe(true);
+    expect(await main.runRetention(later, true)).toMatchObject({ prunedVersions: 1, collected: null });
+    expect(await main.releaseSaveLease(save)).toBe(true);
+    const next = await main.runRetention(later, true);
+    expect(next?.collected?.trees).toBeGreaterThan(0);
   });
 });

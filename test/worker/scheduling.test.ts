@@ -79,6 +79,33 @@ describe("scheduling the queue", () => {
     await pool.release(holder);
   });
 
+  it("a lease renewed by the heartbeat still holds when the production watchdog fires: the slot is refused to others and kept for its job (finding 11)", async () => {
+    // A pool of its own on the production budget (wrangler.toml: 10 min, so the watchdog is 12 min).
+    const pool = env.RUNNER_POOL.getByName(`pool-${crypto.randomUUID()}`);
+    const production = jobLimits({ ...env, JOB_INVOCATION_BUDGET_MS: "600000" });
+    expect(production.watchdogMs).toBe(12 * 60_000);
+    await runInDurableObject(pool, (instance) => {
+      const holder = instance as unknown as { env: Env };
+      holder.env = { ...holder.env, JOB_INVOCATION_BUDGET_MS: "600000" };
+    });
+    const sql = <T>(work: (sql: SqlStorage) => T): Promise<T> => runInDurableObject(pool, (_instance, state) => work(state.storage.sql));
+    const job = `job_${crypto.randomUUID()}`;
+    const grant = await pool.acquire({ projectId: "prj_renewed", holder: job, slot: null });
+    if (!grant.granted) throw new Error("no slot");
+    // The grant's own lease is nearly spent: only the renewal below can carry the slot on.
+    await sql((db) => db.exec("UPDATE slots SET expires_at = ? WHERE holder = ?", Date.now() + 1_000, job));
+    const renewedAt = Date.now();
+    expect(await pool.renew(job)).toBe(true); // the heartbeat's call (src/do/runner-slot.ts)
+    const expiresAt = await sql((db) => db.exec<{ expires_at: number }>("SELECT expires_at FROM slots WHERE holder = ?", job).one().expires_at);
+    expect(expiresAt - renewedAt).toBeGreaterThan(production.watchdogMs);
+    // The invocation dies right after that heartbeat; the watchdog fires watchdogMs later. The
+    // clock is moved by moving the lease back as much.
+    await sql((db) => db.exec("UPDATE slots SET expires_at = expires_at - ? WHERE holder = ?", production.watchdogMs, job));
+    expect(await pool.acquire({ projectId: "prj_other", holder: `job_${crypto.randomUUID()}`, slot: grant.slot })).toMatchObject({ granted: false });
+    expect(await pool.acquire({ projectId: "prj_renewed", holder: job, slot: grant.slot })).toEqual({ granted: true, slot: grant.slot });
+    await pool.release(job);
+  });
+
   it("a job handed over after its decision, before its run was stored, keeps that decision: one gap sample, one decision", async () => {
     const user = newUser();
     const { projectId, headSessionId } = await readyProject(user);
@@ -109,5 +136,33 @@ describe("scheduling the queue", () => {
     expect(events.value.events.filter((e) => e.type === "decision")).toHaveLength(1);
     expect(await gaps()).toBe(before + 1);
     expect((await calls(projectId)).calls.filter((c) => c.operation === "update").map((c) => c.resumeSessionId)).toEqual([headSessionId]);
+  });
+
+  it("a job whose invocation was killed after its decision, before its run was stored, keeps that decision too", async () => {
+    const user = newUser();
+    const { projectId, headSessionId } = await readyProject(user);
+    // A stub is broken by the reset: a new one for each call.
+    const gaps = (): Promise<number> => runInDurableObject(projectStub(projectId), (_instance, state) =>
+      (JSON.parse(state.storage.sql.exec<{ gaps: string }>("SELECT gaps FROM policy_state WHERE id = 1").one().gaps) as number[]).length);
+    const before = await gaps();
+    // The instance is reset (as Cloudflare ends an invocation) the moment it would store the
+    // update's run; the new instance has no such hook.
+    await runInDurableObject(projectStub(projectId), (instance, state) => {
+      const runs = stateOf(instance).runs;
+      const set = runs.set.bind(runs);
+      runs.set = (jobId, run) => {
+        if (run.step === "update") state.abort("killed after the decision");
+        set(jobId, run);
+      };
+    });
+    const { jobId } = await postUpdate(user, projectId, "decided once, killed once");
+    const done = await waitForJob(user, projectId, jobId);
+    expect(done.status).toBe("succeeded");
+    expect(done.sessionIdIn).toBe(headSessionId);
+    const events = await projectStub(projectId).jobEvents(user, jobId, 0);
+    if (!events.ok) throw new Error("events");
+    expect(events.value.events.map((e) => e.type)).toContain("continued");
+    expect(events.value.events.filter((e) => e.type === "decision")).toHaveLength(1);
+    expect(await gaps()).toBe(before + 1);
   });
 });
