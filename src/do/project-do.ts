@@ -204,7 +204,6 @@ export class ProjectDO extends DurableObject<Env> {
   }
 
   /** Prunes this branch's old versions and says what storage must keep for it. Internal: main's retention calls it. */
-  /** Prunes this branch's old versions and says what storage must keep for it. Internal: main's retention calls it. */
   async retentionRoots(now: number): Promise<BranchRoots> {
     return this.retention.roots(now);
   }
