@@ -1,6 +1,7 @@
 // End to end through the real Claude Code engine: the Worker under wrangler dev, the
 // ProjectDO, Postgres, R2 (Miniflare), the runner process and the model simulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERSION_LOG_NOTE } from "../../container/src/prompts.ts";
 import { TreeManifest } from "../../container/src/protocol.ts";
 import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
 import { startStack } from "../../scripts/stack.ts";
@@ -67,6 +68,8 @@ describe("through the real Claude Code engine (compaction above a context size)"
     expect(updateRequests.length).toBeGreaterThan(0);
     expect(updateRequests[0]?.userPrompts.some((p) => p.includes("create notes/todo.md"))).toBe(true);
     expect(updateRequests[0]?.sessionId).not.toBe(v1.sessionIdOut); // forked: a new id per version
+    // A resumed session holds its history: it gets no version log, and its prompt does not mention one.
+    expect(updateRequests.every((r) => r.userPrompts.every((p) => !p.includes(VERSION_LOG_NOTE)))).toBe(true);
 
     // The container loses its disk; R2 has the transcript and workspace.
     await stack.restartRunner(true);
@@ -116,6 +119,9 @@ describe("through the real Claude Code engine (compaction above a context size)"
     // The new session's prompt starts with the handoff; no request carried the refused session's turns.
     expect(requests.some((r) => /^This is a new session on an existing project\./.test(r.userPrompts.at(-1) ?? ""))).toBe(true);
     for (const r of requests) expect(r.userPrompts[0] ?? "").not.toMatch(/^Request for version 1:/);
+    // Then the sentence about the version log, then the labelled request (the prompt's last section).
+    const prompt = requests.map((r) => r.userPrompts.at(-1) ?? "").find((p) => p.startsWith("This is a new session")) ?? "";
+    expect(prompt).toContain(`\n\n${VERSION_LOG_NOTE}\n\nRequest for version 2:\nappend to notes.txt: two`);
   }, 300_000);
 });
 
