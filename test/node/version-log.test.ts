@@ -129,6 +129,20 @@ describe("the simulated model with the version log", () => {
     expect(await reply([...earlier, withNote])).toMatchObject([{ name: "Read", input: { file_path: `${CWD}/notes.txt` } }]);
   });
 
+  it("a rename found through the log edits the project's files, never the log that names the old name too", async () => {
+    const log: VersionLog = [{ versionNumber: 2, kind: "update", outcome: "succeeded", request: "append to a.ts: export const count = 1;", requestTruncated: false, changedPaths: ["a.ts"], morePaths: 0 }];
+    const rename = user(`${VERSION_LOG_NOTE}\n\n${versionLabel(3)}\nrename what you added last time to total`);
+    const readLog = exchange("toolu_l3", logFile, catN(renderVersionLog(log)));
+    const readA = exchange("toolu_r3", `${CWD}/a.ts`, catN("export const count = 1;\n"));
+    expect(await reply([rename, ...readLog])).toMatchObject([{ name: "Read", input: { file_path: `${CWD}/a.ts` } }]);
+    expect(await reply([rename, ...readLog, ...readA])).toMatchObject([{ name: "Grep", input: { pattern: "count" } }]);
+    const grep = [
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_g3", name: "Grep", input: { pattern: "count", path: CWD, output_mode: "files_with_matches" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_g3", content: `Found 2 files\n${CWD}/a.ts\n${logFile}` }] },
+    ];
+    expect(await reply([rename, ...readLog, ...readA, ...grep])).toMatchObject([{ name: "Edit", input: { file_path: `${CWD}/a.ts`, old_string: "count", new_string: "total" } }]);
+  });
+
   it("carries out an instruction it found in the log at LOG_RESOLVE_RATE, a seeded draw per request", () => {
     const k = emptyKnowledge(CWD);
     k.contents.set(logFile, renderVersionLog(LOG));
