@@ -7,6 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { readRegularFile } from "./confine/regular-files.ts";
 import { isNotFound, writeFileAtomic } from "./fsutil.ts";
+import { PRODUCT_DIR } from "./product-dir.ts";
 import type { Fingerprint, FingerprintChanges } from "./protocol.ts";
 
 /** Version-control metadata is not project content. */
@@ -28,7 +29,8 @@ export interface WorkspacePath {
 
 /**
  * Regular files under the workspace, sorted by path. Symlinks are skipped, never followed:
- * they could point outside the workspace.
+ * they could point outside the workspace. The product's own directory at the top (the
+ * version log) is skipped: it is not user work.
  */
 export async function walkWorkspace(workspace: string): Promise<WorkspacePath[]> {
   const out: WorkspacePath[] = [];
@@ -44,7 +46,7 @@ export async function walkWorkspace(workspace: string): Promise<WorkspacePath[]>
       const rel = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
       const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!IGNORED_DIRS.has(entry.name)) await walk(abs, rel);
+        if (!IGNORED_DIRS.has(entry.name) && rel !== PRODUCT_DIR) await walk(abs, rel);
       } else if (entry.isFile()) {
         out.push({ path: rel, abs });
       }

@@ -21,6 +21,7 @@ import { prepareResume } from "./transcript-check/prepare.ts";
 import { ZERO_COST_STATE } from "./transcripts.ts";
 import type { CostState } from "./transcripts.ts";
 import { runUsage } from "./usage.ts";
+import { writeVersionLog } from "./version-log.ts";
 
 export interface OperationContext {
   config: RunnerConfig;
@@ -45,6 +46,8 @@ async function runChecked(req: RunRequest, ctx: OperationContext): Promise<Final
   const { paths, config } = ctx;
   await mkdir(paths.workspace, { recursive: true });
   await mkdir(paths.claudeConfig, { recursive: true });
+  // Before the engine starts, so its first Read finds it; a run without one must not find a stale one.
+  await writeVersionLog(paths.workspace, req.versionLog);
 
   // Check the transcript ourselves first (container/src/transcript-check/): the engine
   // answers "No conversation found" for a file it cannot parse, silently resumes a file

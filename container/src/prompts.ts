@@ -1,8 +1,9 @@
 // The prompts the runner sends for each operation, and parsing of the metadata answer.
 import { METADATA_MARKER, Metadata } from "./protocol.ts";
-import type { MetadataContext, RunRequest } from "./protocol.ts";
+import type { MetadataContext, RunRequest, VersionLog } from "./protocol.ts";
 import { parseJsonAnswer } from "./json-answer.ts";
 import { leanMetadataPrompt } from "./lean-metadata.ts";
+import { VERSION_LOG_PATH } from "./product-dir.ts";
 
 /** Delimiters of the previous documentation inside the metadata prompt (the model simulator reads them too). */
 export const PREVIOUS_DOCUMENTATION_OPEN = "<previous-documentation>";
@@ -24,13 +25,22 @@ export function parseVersionLabel(line: string): number | null {
   return match?.[1] === undefined ? null : Number(match[1]);
 }
 
-export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext"> & Partial<Pick<RunRequest, "handoff" | "documentationPatch">>): string {
+/** Whether a run gets a version log (and the prompt's sentence about it): an empty one is none. */
+export function hasVersionLog(log: VersionLog | null | undefined): log is VersionLog {
+  return log != null && log.length > 0;
+}
+
+/** Tells a session given the version log (container/src/version-log.ts) that it exists; the model simulator keys on it. */
+export const VERSION_LOG_NOTE = `The file ${VERSION_LOG_PATH} lists this project's earlier versions (number, request, changed paths): read it when the request refers to earlier work.`;
+
+export function buildPrompt(req: Pick<RunRequest, "operation" | "prompt" | "versionNumber" | "metadataContext"> & Partial<Pick<RunRequest, "handoff" | "documentationPatch" | "versionLog">>): string {
   switch (req.operation) {
     case "build":
     case "update": {
       const request = req.versionNumber === undefined ? req.prompt : `${versionLabel(req.versionNumber)}\n${req.prompt}`;
-      // The handoff comes first: the labelled request stays the prompt's last section.
-      return req.handoff == null ? request : `${req.handoff}\n\n${request}`;
+      // The handoff and the note come first: the labelled request stays the prompt's last section.
+      const before = [req.handoff ?? null, hasVersionLog(req.versionLog) ? VERSION_LOG_NOTE : null].filter((part): part is string => part !== null);
+      return [...before, request].join("\n\n");
     }
     case "compact":
       // The slash command is how Claude Code compacts a session in headless mode.

@@ -69,6 +69,29 @@ export const MAX_HANDOFF_CHARS = 50_000;
 export const CacheTtl = z.enum(["5m", "1h"]);
 export type CacheTtl = z.infer<typeof CacheTtl>;
 
+/** Bounds of the version log a new session gets (the Durable Object cuts within them, with visible markers). */
+export const MAX_VERSION_LOG_ENTRIES = 50;
+export const MAX_VERSION_LOG_REQUEST_CHARS = 1000;
+export const MAX_VERSION_LOG_PATHS = 50;
+
+/**
+ * One earlier version in the version log: its number, the user's request (cut at
+ * MAX_VERSION_LOG_REQUEST_CHARS; `requestTruncated` says so) and the paths it changed (the
+ * first MAX_VERSION_LOG_PATHS; `morePaths` counts the rest; null when not recorded).
+ */
+export const VersionLogEntry = z.object({
+  versionNumber: z.number().int().positive(),
+  kind: z.enum(["create", "update", "restore", "branch"]),
+  outcome: z.enum(["succeeded", "failed"]),
+  request: z.string().max(MAX_VERSION_LOG_REQUEST_CHARS),
+  requestTruncated: z.boolean(),
+  changedPaths: z.array(z.string().min(1).max(4096)).max(MAX_VERSION_LOG_PATHS).nullable(),
+  morePaths: z.number().int().nonnegative(),
+});
+export type VersionLogEntry = z.infer<typeof VersionLogEntry>;
+export const VersionLog = z.array(VersionLogEntry).max(MAX_VERSION_LOG_ENTRIES);
+export type VersionLog = z.infer<typeof VersionLog>;
+
 export const RunRequest = z
   .object({
     runId: RunId,
@@ -94,6 +117,12 @@ export const RunRequest = z
     /** The prompt-cache TTL this run asks for (the Durable Object's resume policy chooses it). */
     cacheTtl: CacheTtl.nullable().default(null),
     /**
+     * Build and update only: the project's earlier versions, oldest first. The runner writes
+     * them to `.session-chain/versions.md` in the workspace (never part of the project's
+     * files) and the prompt says so; null: no log (the file is removed).
+     */
+    versionLog: VersionLog.nullable().default(null),
+    /**
      * Minimum cacheable prompt length per model id, from the Worker's model table
      * (src/models/table.ts, the one source): the runner cannot import it, and uses it to tell
      * a prompt too short to cache from an unexplained miss. A model not listed: `unknown`.
@@ -113,6 +142,9 @@ export const RunRequest = z
     }
     if (req.documentationPatch !== null && (req.operation !== "metadata" || req.metadataContext !== null)) {
       ctx.addIssue({ code: "custom", path: ["documentationPatch"], message: "documentationPatch goes only with a metadata run, instead of metadataContext" });
+    }
+    if (req.versionLog !== null && req.operation !== "build" && req.operation !== "update") {
+      ctx.addIssue({ code: "custom", path: ["versionLog"], message: "a version log only goes with a build or update" });
     }
     if ((req.operation === "build" || req.operation === "update") && req.prompt.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["prompt"], message: `${req.operation} requires a non-empty prompt` });

@@ -9,13 +9,15 @@ import { IGNORED_DIRS, treeHash } from "./fingerprint.ts";
 import type { FileHashes } from "./fingerprint.ts";
 import { isNotFound } from "./fsutil.ts";
 import type { ProjectPaths } from "./paths.ts";
+import { PRODUCT_DIR } from "./product-dir.ts";
 import type { TreeManifest } from "./protocol.ts";
 import { manifestHashes, readTree } from "./tree.ts";
 
 /**
  * Checks one uploaded path and returns it in canonical form. Rejects absolute paths,
  * backslashes (a Windows separator would let `..\` through), `.`/`..`/empty segments,
- * control characters and version-control directories.
+ * control characters, version-control directories and the product's own directory (the
+ * version log is written per run, never imported as project content).
  */
 export function safeRelativePath(raw: string): string {
   const fail = (why: string): never => {
@@ -30,6 +32,7 @@ export function safeRelativePath(raw: string): string {
     if (segment === "" || segment === "." || segment === "..") fail("empty, '.' or '..' segment");
     if (IGNORED_DIRS.has(segment)) fail("version-control directory");
   }
+  if (segments[0] === PRODUCT_DIR) fail(`the product's own directory ${PRODUCT_DIR}`);
   return segments.join("/");
 }
 

@@ -4,6 +4,7 @@
 // recorded calls and results through a fresh generator and answers with whatever it yields next.
 import type { ToolExchange } from "./conversation.ts";
 import { featurePatternSource, mentionsFeature } from "./features.ts";
+import { PRODUCT_DIR } from "../../container/src/product-dir.ts";
 import { applyExchange, displayPath, filesUnder, listedPaths, resolvePath } from "./knowledge.ts";
 import type { Knowledge } from "./knowledge.ts";
 import type { Edit, Resolved } from "./resolve.ts";
@@ -146,6 +147,12 @@ function appendCall(path: string, content: string, text: string): ToolCall {
   if (content.trim() === "") return write(path, text);
   const anchor = uniqueTail(content);
   return edit(path, anchor, `${anchor}${anchor.endsWith("\n") ? "" : "\n"}${text}`, false);
+}
+
+/** A path in the product's own directory (the version log): never an edit's target. */
+function isProductPath(k: Knowledge, abs: string): boolean {
+  const rel = displayPath(k, abs);
+  return rel === PRODUCT_DIR || rel.startsWith(`${PRODUCT_DIR}/`);
 }
 
 /** How one file is changed, given its current content: a tool call, or null when there is nothing to do. */
@@ -313,7 +320,8 @@ class Agent {
     const call = cwd === null ? null : searchCall(this.#env.tools, cwd, search);
     if (call === null) return `could not rename ${search}: no search tool is available`;
     const outcome = yield* one(call);
-    const files = outcome.isError ? [] : listedPaths(this.#env.k, outcome.text);
+    // The version log names earlier requests' text too; it says not to edit it, and the model does not.
+    const files = (outcome.isError ? [] : listedPaths(this.#env.k, outcome.text)).filter((p) => !isProductPath(this.#env.k, p));
     if (files.length === 0) return `found no file containing ${search}`;
     const done = yield* this.changeFiles(files, (p, c) => (c.includes(search) ? edit(p, search, replacement, true) : null));
     return `renamed ${search} to ${replacement} in ${done} of ${files.length} files`;

@@ -2,6 +2,7 @@
 // the model has in context. With the previous version's documentation and the changed paths
 // in the prompt (container/src/prompts.ts) the model updates that documentation, reading
 // only changed files it has not seen; without it, it lists the workspace and reads a sample.
+import { PRODUCT_DIR } from "../../container/src/product-dir.ts";
 import { CHANGED_PATHS_HEADING, PREVIOUS_DOCUMENTATION_CLOSE, PREVIOUS_DOCUMENTATION_OPEN } from "../../container/src/prompts.ts";
 import { listWorkspace, readMissing } from "./agent.ts";
 import type { AgentEnv, Step } from "./agent.ts";
@@ -111,7 +112,9 @@ export function recommendations(names: readonly string[], k: Knowledge): string[
 export function projectMetadata(k: Knowledge, context: MetadataContext | null): ProjectMetadata {
   const name = (abs: string): string => displayPath(k, abs);
   const lines = incremental(context) ?? new Map<string, string>();
-  const touched = context !== null && lines.size > 0 ? context.changedPaths.map((p) => name(resolvePath(k.cwd, p))) : [...k.existing, ...k.contents.keys()].map(name);
+  const touched = (context !== null && lines.size > 0 ? context.changedPaths.map((p) => name(resolvePath(k.cwd, p))) : [...k.existing, ...k.contents.keys()].map(name))
+    // The version log the session read is the product's, not the project's: never documented.
+    .filter((n) => n !== PRODUCT_DIR && !n.startsWith(`${PRODUCT_DIR}/`));
   for (const n of touched) {
     const abs = resolvePath(k.cwd, n);
     if (k.gone.has(abs)) lines.delete(n);

@@ -3,13 +3,15 @@
 // or a short text.
 import { createHash } from "node:crypto";
 import { replay, runInstructions } from "./agent.ts";
-import type { ToolCall } from "./agent.ts";
+import type { AgentEnv, Step, ToolCall } from "./agent.ts";
 import { detectCwd, latestPrompt, toolExchanges } from "./conversation.ts";
 import { requestContext } from "./history.ts";
+import type { RequestContext } from "./history.ts";
 import { knowledgeFromHistory } from "./knowledge.ts";
 import { documentProject, parseMetadataContext, projectMetadata } from "./metadata.ts";
 import { leanMetadata, parseLeanContext, readChanged } from "./lean-metadata.ts";
-import { resolveRequest } from "./resolve.ts";
+import { parseInstructions } from "./instructions.ts";
+import { resolveWithVersionLog } from "./version-log.ts";
 import { fillSchema, shortPhrase } from "./structured.ts";
 import { compactionSummary } from "./summary.ts";
 import { thinkingTokens } from "./thinking.ts";
@@ -35,6 +37,12 @@ const HELP =
 /** Tool ids must be unique within a transcript, also across simulator restarts: derive them from the request. */
 function toolId(seed: number, requestKey: string, index: number): string {
   return `toolu_sim_${createHash("sha256").update(`${seed}:${requestKey}:${index}`).digest("hex").slice(0, 24)}`;
+}
+
+/** A coding turn: the request's edits (looked up in the version log when it needs earlier work), carried out. */
+function* carryOut(context: RequestContext, promptText: string, env: AgentEnv): Step<string[]> {
+  const steps = yield* resolveWithVersionLog(context, promptText, env);
+  return yield* runInstructions(steps, env);
 }
 
 export function respond(req: SimRequest, kind: RequestKind, seed: number, requestKey: string): ModelReply {
@@ -73,10 +81,9 @@ export function respond(req: SimRequest, kind: RequestKind, seed: number, reques
       return text(req.outputSchema === null ? phrase : JSON.stringify(fillSchema(req.outputSchema, phrase)));
     }
     case "turn": {
-      const { current, history } = requestContext(req.messages);
-      const steps = resolveRequest(current.text, current.versionNumber, history);
-      if (steps.length === 0) return text(HELP);
-      const step = replay(runInstructions(steps, env), recorded, k);
+      const context = requestContext(req.messages);
+      if (parseInstructions(context.current.text).length === 0) return text(HELP);
+      const step = replay(carryOut(context, prompt?.text ?? "", env), recorded, k);
       return step.kind === "done" ? text(`Done.\n${step.value.map((line) => `- ${line}`).join("\n")}`) : calls(step.calls);
     }
   }

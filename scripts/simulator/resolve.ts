@@ -114,6 +114,16 @@ function addedText(edits: readonly Edit[]): string | null {
   return null;
 }
 
+/** Whether an instruction refers to an earlier request (and so needs it in context). */
+export function isContextDependent(instruction: Instruction): instruction is ContextInstruction {
+  return instruction.op === "undo" || instruction.op === "repeatEdit" || instruction.op === "repeatFeatureEdit" || instruction.op === "renameAdded";
+}
+
+/** One instruction's edits as version `version` (null: unlabelled), with `history` in context. */
+export function resolveInstruction(instruction: Instruction, version: number | null, history: readonly LabelledRequest[], depth = 0): Resolved[] {
+  return resolveOne(instruction, version, history, depth);
+}
+
 function resolveOne(instruction: Instruction, version: number | null, history: readonly LabelledRequest[], depth: number): Resolved[] {
   const before = earlier(history, version);
   switch (instruction.op) {

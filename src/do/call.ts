@@ -9,8 +9,8 @@ import { ensureWorkspace } from "./rehydrate.ts";
 import { backoff, backoffMs, mayRetry, retryPolicy } from "./retry.ts";
 import type { ActiveRun } from "./storage/runs.ts";
 
-/** Request fields beyond the operation and session: the metadata step's context and model, a new session's handoff, the run's cache TTL. */
-export type RunExtras = Pick<RunRequestInput, "metadataContext" | "documentationPatch" | "model" | "handoff" | "cacheTtl">;
+/** Request fields beyond the operation and session: the metadata step's context and model, a new session's handoff and version log, the run's cache TTL. */
+export type RunExtras = Pick<RunRequestInput, "metadataContext" | "documentationPatch" | "model" | "handoff" | "cacheTtl" | "versionLog">;
 
 /** What a run is asked to do: the prompt and the step's extra fields. */
 interface RunInput {

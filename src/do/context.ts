@@ -44,6 +44,8 @@ export interface JobContext {
   policyConfig: PolicyConfig;
   /** METADATA_STEP and METADATA_MODEL. */
   metadataConfig: MetadataConfig;
+  /** VERSION_LOG: a new session's build or update gets the version log. */
+  versionLog: boolean;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;
   /** Postgres says the session id was produced by this project (null: could not ask). */

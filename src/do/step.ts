@@ -9,6 +9,7 @@ import { recordOffChain, recordStep } from "./record.ts";
 import { ArtifactsUnavailable, restoreTranscript, saveStep, WorkspaceUnavailable } from "./rehydrate.ts";
 import { noteStep } from "./session-policy.ts";
 import { TRANSCRIPT_INVALID, transcriptInvalid } from "./transcript-fallback.ts";
+import { versionLogFor } from "./version-log.ts";
 
 export type StepOutcome =
   | { ok: true; result: ResultEvent }
@@ -78,8 +79,11 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const inFlight = ctx.runs.get(ctx.job.id);
     if (inFlight?.step !== operation || inFlight.sessionIn !== sessionIn) emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
-    // A handoff goes only with a new session: the planned one, or a fallback from a resume.
-    const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: sessionIn === null ? (extras.handoff ?? null) : null });
+    // A handoff and the version log go only with a new session (the planned one, or a
+    // fallback from a resume): a resumed session holds its own history.
+    const fresh = sessionIn === null;
+    const versionLog = fresh && (operation === "build" || operation === "update") ? versionLogFor(ctx) : null;
+    const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: fresh ? (extras.handoff ?? null) : null, versionLog });
     if (outcome.ok && offChain && sessionIn !== null) {
       await recordOffChain(ctx, operation, sessionIn, outcome.result);
       noteStep(ctx, operation, sessionIn, outcome.result, extras.cacheTtl ?? null, true);

@@ -1,6 +1,8 @@
 // End to end through the real Claude Code engine: the Worker under wrangler dev, the
 // ProjectDO, Postgres, R2 (Miniflare), the runner process and the model simulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERSION_LOG_PATH } from "../../container/src/product-dir.ts";
+import { VERSION_LOG_NOTE } from "../../container/src/prompts.ts";
 import { TreeManifest } from "../../container/src/protocol.ts";
 import type { RequestLogEntry } from "../../scripts/simulator/server.ts";
 import { startStack } from "../../scripts/stack.ts";
@@ -16,9 +18,9 @@ let bearer: string;
  * mechanics run under today's rule (SESSION_POLICY=always: resume whenever allowed); the last
  * block runs the deployment's default, the economic policy.
  */
-function useStack(vars: Record<string, string>): void {
+function useStack(vars: Record<string, string>, seed?: number): void {
   beforeAll(async () => {
-    stack = await startStack({ latencyScale: 0, database: "postgres", vars });
+    stack = await startStack({ latencyScale: 0, database: "postgres", vars, ...(seed === undefined ? {} : { seed }) });
     bearer = await signBearer(stack, "e2e-user");
   }, 180_000);
   afterAll(async () => {
@@ -67,6 +69,8 @@ describe("through the real Claude Code engine (compaction above a context size)"
     expect(updateRequests.length).toBeGreaterThan(0);
     expect(updateRequests[0]?.userPrompts.some((p) => p.includes("create notes/todo.md"))).toBe(true);
     expect(updateRequests[0]?.sessionId).not.toBe(v1.sessionIdOut); // forked: a new id per version
+    // A resumed session holds its history: it gets no version log, and its prompt does not mention one.
+    expect(updateRequests.every((r) => r.userPrompts.every((p) => !p.includes(VERSION_LOG_NOTE)))).toBe(true);
 
     // The container loses its disk; R2 has the transcript and workspace.
     await stack.restartRunner(true);
@@ -116,6 +120,8 @@ describe("through the real Claude Code engine (compaction above a context size)"
     // The new session's prompt starts with the handoff; no request carried the refused session's turns.
     expect(requests.some((r) => /^This is a new session on an existing project\./.test(r.userPrompts.at(-1) ?? ""))).toBe(true);
     for (const r of requests) expect(r.userPrompts[0] ?? "").not.toMatch(/^Request for version 1:/);
+    // The new session was given the version log; it is on the runner's disk, never in the project's tree.
+    expect(await workspaceFile(projectId, VERSION_LOG_PATH)).toBeNull();
   }, 300_000);
 });
 
@@ -176,5 +182,36 @@ describe("the economic policy through the real engine (every head stale: SESSION
     expect(v3?.policy?.actualCostUsd).toBeGreaterThan(0);
     const error = Math.abs((v3?.policy?.predictedCostUsd ?? 0) - (v3?.policy?.actualCostUsd ?? 0)) / (v3?.policy?.actualCostUsd ?? 1);
     expect(error).toBeLessThan(0.5);
+  }, 300_000);
+});
+
+describe("the version log through the real engine (SESSION_POLICY=never: plain new sessions, no handoff)", () => {
+  // Seed 7: the simulator's draw for the undo below succeeds (LOG_RESOLVE_RATE, docs/simulator.md).
+  useStack({ SESSION_POLICY: "never" }, 7);
+
+  it("a new session undoes a version it never saw by reading .session-chain/versions.md, which never becomes project content", async () => {
+    const created = await call<{ project: { id: string }; job: JobView }>("POST", "/v1/projects", { name: "version-log", prompt: "create notes.txt with one" });
+    const projectId = created.project.id;
+    expect((await finished(projectId, created.job.id)).status).toBe("succeeded");
+    const u1 = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "append to notes.txt: two" });
+    expect((await finished(projectId, u1.job.id)).status).toBe("succeeded");
+    expect(await workspaceFile(projectId, "notes.txt")).toBe("one\ntwo\n");
+
+    const since = (await simRequests()).at(-1)?.seq ?? 0;
+    const u2 = await call<{ job: JobView }>("POST", `/v1/projects/${projectId}/updates`, { prompt: "undo version 2" });
+    const v3 = await finished(projectId, u2.job.id);
+    expect(v3.status).toBe("succeeded");
+    expect(v3.resume?.decision).toBe("fresh");
+    expect(await workspaceFile(projectId, "notes.txt")).toBe("one\n");
+    const requests = (await simRequests()).filter((r) => r.seq > since && r.kind === "turn");
+    // The exact prompt: the sentence about the log, then the labelled request.
+    expect(requests[0]?.userPrompts).toEqual([`${VERSION_LOG_NOTE}\n\nRequest for version 3:\nundo version 2`]);
+    const reads = requests.flatMap((r) => r.toolCalls).filter((c) => c.name === "Read").map((c) => c.target ?? "");
+    expect(reads[0]).toMatch(/\/\.session-chain\/versions\.md$/);
+    expect(reads.some((t) => t.endsWith("/notes.txt"))).toBe(true);
+    expect(await workspaceFile(projectId, VERSION_LOG_PATH)).toBeNull();
+    // What the product keeps of the version: the project's file only.
+    const { versions } = await call<{ versions: VersionView[] }>("GET", `/v1/projects/${projectId}/versions`);
+    expect(JSON.stringify(versions.find((v) => v.versionNumber === 3))).not.toContain(".session-chain");
   }, 300_000);
 });

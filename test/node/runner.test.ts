@@ -1,18 +1,18 @@
 // The runner end to end: the real Claude Code engine (Agent SDK) against the offline model
 // simulator, through the runner's HTTP protocol (docs/runner-protocol.md).
-import { createHash } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ErrorEnvelope, LoggedEvent, RunEvent, RunRequest, RunResponse, SessionInfoResponse, TreeManifest, WorkspaceResponse } from "../../container/src/protocol.ts";
-import type { ErrorEvent, ResultEvent, RunRequestInput, RunStatus } from "../../container/src/protocol.ts";
+import { ErrorEnvelope, LoggedEvent, RunRequest, RunResponse, SessionInfoResponse, TreeManifest, WorkspaceResponse } from "../../container/src/protocol.ts";
+import type { RunStatus } from "../../container/src/protocol.ts";
 import { treeHash } from "../../container/src/fingerprint.ts";
 import { appendEvent, createRunLog, runFiles } from "../../container/src/runs/log.ts";
-import { startRunner } from "../../container/src/server.ts";
 import type { RunningRunner } from "../../container/src/server.ts";
-import { manifestHashes } from "../../container/src/tree.ts";
+import { startRunner } from "../../container/src/server.ts";
 import { startGate } from "../support/gate.ts";
+import { expectError, expectResult, follow, getTree, importFiles, manifestOf, post, putBlob, putTree, run, sha256, startTestRunner, ws } from "../support/runner-harness.ts";
+import type { TestRunnerOptions } from "../support/runner-harness.ts";
 import type { Gate } from "../support/gate.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
 import { cacheFloors } from "../../src/models/table.ts";
@@ -25,16 +25,8 @@ let gate: Gate;
 let gated: RunningRunner;
 const tempDirs: string[] = [];
 
-async function newRunner(options: { token?: string; dataDir?: string; modelUrl?: string; env?: Record<string, string> } = {}): Promise<RunningRunner> {
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "runner-test-")));
-  tempDirs.push(dataDir);
-  return startRunner({
-    dataDir,
-    token: options.token ?? null,
-    // Engine retries off: a fault must surface as the run's error, at once.
-    env: { ANTHROPIC_BASE_URL: options.modelUrl ?? sim.url, ANTHROPIC_API_KEY: "sim-key", RUNNER_ENGINE_MAX_RETRIES: "0", RUNNER_MAX_TURNS: "12", ...options.env },
-    log: () => {},
-  });
+async function newRunner(options: TestRunnerOptions = {}): Promise<RunningRunner> {
+  return startTestRunner({ modelUrl: sim.url, ...options }, tempDirs);
 }
 
 beforeAll(async () => {
@@ -56,54 +48,9 @@ beforeEach(async () => {
   await fetch(`${sim.url}/__sim/faults`, { method: "DELETE" });
 });
 
-interface RunOutput {
-  status: number;
-  events: RunEvent[];
-  final: RunEvent | undefined;
-}
-
-async function post(r: RunningRunner, body: unknown): Promise<Response> {
-  return fetch(`${r.url}/v1/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-/** The run's logged events after `after`, in order, until its final event (the stream then ends). */
-async function follow(r: RunningRunner, runId: string, after = 0): Promise<LoggedEvent[]> {
-  const res = await fetch(`${r.url}/v1/runs/${encodeURIComponent(runId)}/events?after=${after}`);
-  expect(res.status).toBe(200);
-  return (await res.text())
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => LoggedEvent.parse(JSON.parse(line)));
-}
-
-/** Starts a run (detached on the runner) and reads its whole event log. */
-async function run(r: RunningRunner, body: RunRequestInput): Promise<RunOutput> {
-  const res = await post(r, body);
-  if (res.status !== 202) return { status: res.status, events: [], final: undefined };
-  const logged = await follow(r, body.runId);
-  expect(logged.map((e) => e.seq)).toEqual(logged.map((_, i) => i + 1));
-  const events = logged.map((e) => RunEvent.parse(e));
-  return { status: 200, events, final: events.at(-1) };
-}
-
 async function runStatus(r: RunningRunner, runId: string): Promise<{ status: number; run: RunStatus | null }> {
   const res = await fetch(`${r.url}/v1/runs/${encodeURIComponent(runId)}`);
   return { status: res.status, run: res.status === 200 ? RunResponse.parse(await res.json()).run : null };
-}
-
-async function expectResult(r: RunningRunner, body: RunRequestInput): Promise<{ result: ResultEvent; events: RunEvent[] }> {
-  const { status, events, final } = await run(r, body);
-  expect(status).toBe(200);
-  if (final?.type !== "result") throw new Error(`expected a result, got ${JSON.stringify(final)}`);
-  expect(events.filter((e) => e.type === "result" || e.type === "error")).toHaveLength(1);
-  return { result: final, events };
-}
-
-async function expectError(r: RunningRunner, body: RunRequestInput): Promise<ErrorEvent> {
-  const { status, final } = await run(r, body);
-  expect(status).toBe(200);
-  if (final?.type !== "error") throw new Error(`expected an error, got ${JSON.stringify(final)}`);
-  return final;
 }
 
 async function json(res: Response): Promise<unknown> {
@@ -126,37 +73,6 @@ function requestsOf(sessionId: string) {
   return sim.requests().filter((entry) => entry.sessionId === sessionId);
 }
 
-const sha256 = (content: string | Buffer): string => createHash("sha256").update(content).digest("hex");
-
-const ws = (r: RunningRunner, workspaceId: string, rest = ""): string => `${r.url}/v1/workspaces/${workspaceId}${rest}`;
-
-async function putBlob(r: RunningRunner, workspaceId: string, content: string | Buffer, name = sha256(content)): Promise<Response> {
-  return fetch(ws(r, workspaceId, `/blobs/${name}`), { method: "PUT", body: typeof content === "string" ? content : new Uint8Array(content) });
-}
-
-async function putTree(r: RunningRunner, workspaceId: string, manifest: TreeManifest): Promise<Response> {
-  return fetch(ws(r, workspaceId, "/tree"), { method: "PUT", body: JSON.stringify(manifest) });
-}
-
-/** A manifest for text files, with the tree hash computed by the runner's own rule. */
-function manifestOf(files: Record<string, string>): TreeManifest {
-  const entries = Object.entries(files)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([path, text]) => ({ path, sha256: sha256(text), size: Buffer.byteLength(text) }));
-  return { treeHash: treeHash(manifestHashes(entries)), files: entries };
-}
-
-/** Uploads the files' blobs and materialises them as the workspace. */
-async function importFiles(r: RunningRunner, workspaceId: string, files: Record<string, string>): Promise<Response> {
-  for (const text of Object.values(files)) expect((await putBlob(r, workspaceId, text)).status).toBe(204);
-  return putTree(r, workspaceId, manifestOf(files));
-}
-
-async function getTree(r: RunningRunner, workspaceId: string): Promise<TreeManifest> {
-  const res = await fetch(ws(r, workspaceId, "/tree"));
-  expect(res.status).toBe(200);
-  return TreeManifest.parse(await res.json());
-}
 
 describe("session chain", () => {
   it("builds, then updates, documents and compacts by resuming forks of the previous session", async () => {

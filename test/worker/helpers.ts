@@ -1,3 +1,4 @@
+import type { VersionLog } from "../../src/runner/protocol.ts";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { withDb } from "../../src/db/client.ts";
@@ -87,6 +88,7 @@ export interface FakeCall {
   model: string | null;
   handoff: string | null;
   cacheTtl: "5m" | "1h" | null;
+  versionLog: VersionLog | null;
   outcome: string;
   sessionIdOut: string | null;
 }

@@ -12,6 +12,7 @@ import { fail, ok } from "../../domain/result.ts";
 import type { Accepted, ProjectView, VersionKind } from "../../domain/views.ts";
 import { newId } from "../../ids.ts";
 import { metadataConfig } from "../../metadata/config.ts";
+import { versionLogEnabled } from "../../version-log/build.ts";
 import { policyConfig } from "../../policy/config.ts";
 import { runnerFor } from "../../runner/select.ts";
 import { Budget, Suspended } from "../budget.ts";
@@ -269,6 +270,7 @@ export class JobScheduler {
       policy: state.policy,
       policyConfig: policyConfig(this.env),
       metadataConfig: metadataConfig(this.env),
+      versionLog: versionLogEnabled(this.env),
       flush: () => state.flush(),
       sessionInPostgres: async (sessionId) => {
         try {

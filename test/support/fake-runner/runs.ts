@@ -49,7 +49,7 @@ export class FakeRuns {
       return json(res, 200, { run: this.status(existing) });
     }
     const ws = this.workspace(request.workspaceId);
-    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, documentationPatch: request.documentationPatch, model: request.model, handoff: request.handoff, cacheTtl: request.cacheTtl, outcome: "pending", sessionIdOut: null };
+    const call: Call = { runId: request.runId, operation: request.operation, resumeSessionId: request.resumeSessionId, forkSession: request.forkSession, prompt: request.prompt, versionNumber: request.versionNumber ?? null, metadataContext: request.metadataContext, documentationPatch: request.documentationPatch, model: request.model, handoff: request.handoff, cacheTtl: request.cacheTtl, versionLog: request.versionLog, outcome: "pending", sessionIdOut: null };
     ws.calls.push(call);
     if (ws.busy !== null) {
       ws.overlaps += 1;

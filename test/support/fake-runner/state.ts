@@ -37,6 +37,7 @@ export interface Call {
   model: RunRequest["model"];
   handoff: string | null;
   cacheTtl: RunRequest["cacheTtl"];
+  versionLog: RunRequest["versionLog"];
   outcome: string;
   sessionIdOut: string | null;
 }
