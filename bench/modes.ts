@@ -9,9 +9,10 @@ export interface ModeSpec {
 /**
  * The status quo this round replaces, pinned: the product as deployed before it (wrangler.toml
  * at that time: SESSION_POLICY=economic with plain fresh weighed ×2, the full metadata step
- * resuming the update's session). Its vars are explicit so later defaults cannot move it.
+ * resuming the update's session, no version log for new sessions). Its vars are explicit so
+ * later defaults cannot move it.
  */
-const LEGACY: ModeSpec = { name: "legacy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", METADATA_STEP: "legacy" } };
+const LEGACY: ModeSpec = { name: "legacy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", METADATA_STEP: "legacy", VERSION_LOG: "off" } };
 
 export const MODES: readonly ModeSpec[] = [
   LEGACY,
