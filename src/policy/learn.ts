@@ -86,9 +86,13 @@ export function learn(profile: ProjectProfile, obs: JobObservation, prices: Mode
   const warm = obs.option === "resume" && head !== null && head.primed;
   const mainShape = observedShape(obs.main, start);
   const work = mainShape === null ? null : warm ? mainShape : workOfCold(mainShape, next, shapeContext(obs.facts));
-  // Kept with its request's kind: a kind is predicted from its own samples (profile.ts requestWork).
+  // Kept as observed, with its request's kind and its session: a kind is predicted from its
+  // own samples, in the same kind of session when there are enough (profile.ts updateShape).
   const request = obs.facts.request;
-  if (work !== null) next = { ...next, work: [...next.work, request === undefined ? work : { ...work, kind: request.kind, targets: request.targets }].slice(-WORK_HISTORY) };
+  if (mainShape !== null) {
+    const sample = { ...mainShape, session: warm ? ("resumed" as const) : ("new" as const), ...(request === undefined ? {} : { kind: request.kind, targets: request.targets }) };
+    next = { ...next, work: [...next.work, sample].slice(-WORK_HISTORY) };
+  }
   if (obs.main.contextTokens !== null) {
     const metaStart = obs.main.contextTokens + obs.main.textTokens + obs.facts.metadataPromptTokens;
     const metaShape = observedShape(obs.metadata, metaStart);

@@ -7,7 +7,7 @@ import type { CacheTtl } from "../runner/protocol.ts";
 import { addEstimates, estimateStep } from "./cost-model.ts";
 import type { StepEstimate } from "./cost-model.ts";
 import { COMPACTION_ATTACHED_FILES, COMPACTION_PROMPT_TOKENS, FRESH_SESSION_TOKENS, SHARED_PREFIX_TOKENS, TTL_MS, UPDATE_TAIL_TOKENS } from "./engine-model.ts";
-import { coldUpdateShape, correctionFactor, fileTokens, metadataShape, metadataTailTokens, requestWork } from "./profile.ts";
+import { coldUpdateShape, correctionFactor, fileTokens, metadataShape, metadataTailTokens, updateShape } from "./profile.ts";
 import type { RequestClass } from "./request-kind.ts";
 import type { PathOption, PrefixState, ProjectProfile, Work } from "./types.ts";
 
@@ -73,20 +73,27 @@ interface MainStart {
   shape: Work;
 }
 
+/** The update step's shape in a session with the history and in one without. */
+interface Shapes {
+  resumed: Work;
+  new: Work;
+}
+
 /**
  * Where the update step starts and what it does: the request's own work (the same whichever
  * option runs it) plus the option's overhead: the context it carries, what the cache holds
  * of it, what it writes, and for a session without the history, finding its way.
  */
-function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, work: Work): MainStart {
-  const cold = coldUpdateShape(work, profile, shapeContext(f));
+function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, shapes: Shapes): MainStart {
+  const cold = shapes.new;
+  const work = shapes.resumed;
   // The tools + system prefix is its own cache entry only when it reaches the model's floor.
   const sharedCacheable = SHARED_PREFIX_TOKENS >= f.cacheFloorTokens;
   const shared = f.sharedPrefixWarm && sharedCacheable ? SHARED_PREFIX_TOKENS : 0;
   const head = f.prefix;
   switch (option) {
     case "resume": {
-      if (head === null) return mainStart("fresh", f, profile, prices, work);
+      if (head === null) return mainStart("fresh", f, profile, prices, shapes);
       // A resume sends the whole history again: read while cached, written again once expired.
       if (!head.primed) {
         return { steps: [], cached: shared, written: head.contextTokens - shared + f.requestTokens, shape: cold };
@@ -95,7 +102,7 @@ function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, pri
       return { steps: [], cached: warm ? head.contextTokens : 0, written: (warm ? 0 : head.contextTokens) + head.tailTokens + f.requestTokens, shape: work };
     }
     case "compact_resume": {
-      if (head === null) return mainStart("fresh", f, profile, prices, work);
+      if (head === null) return mainStart("fresh", f, profile, prices, shapes);
       const warm = prefixWarm(head, f.now);
       const summary = profile.compactionRatio.value * (head.contextTokens + head.tailTokens);
       const compaction = estimateStep(prices, {
@@ -124,10 +131,16 @@ function mainStart(option: PathOption, f: JobFacts, profile: ProjectProfile, pri
 
 /**
  * The structural estimate, before the per-project correction. `work` is the request's own
- * work (default: what the project's recent updates did; learning passes a job's observed one).
+ * work (default: what the project's recent updates of its kind did, profile.ts updateShape;
+ * learning passes a job's observed one).
  */
-export function estimateJob(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, metadataTtl: CacheTtl, work: Work = requestWork(profile, f.request ?? null)): JobEstimate {
-  const start = mainStart(option, f, profile, prices, work);
+export function estimateJob(option: PathOption, f: JobFacts, profile: ProjectProfile, prices: ModelPrices, metadataTtl: CacheTtl, work?: Work): JobEstimate {
+  const ctx = shapeContext(f);
+  const request = f.request ?? null;
+  const shapes: Shapes = work === undefined
+    ? { resumed: updateShape(profile, request, "resumed", ctx), new: updateShape(profile, request, "new", ctx) }
+    : { resumed: work, new: coldUpdateShape(work, profile, ctx) };
+  const start = mainStart(option, f, profile, prices, shapes);
   const main = estimateStep(prices, { cached: start.cached, written: start.written, calls: start.shape.calls, growth: start.shape.growth, output: start.shape.output, ttl: "5m", floorTokens: f.cacheFloorTokens });
   const mainStartTokens = start.cached + start.written;
   const mainEnd = mainStartTokens + start.shape.growth;

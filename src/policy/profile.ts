@@ -13,6 +13,12 @@ export const WORK_WINDOW = 9;
 export const WORK_HISTORY = 30;
 /** Samples of a kind before it is predicted from its own (else from all kinds pooled). */
 export const MIN_KIND_SAMPLES = 3;
+/**
+ * Samples of a kind in one kind of session (resumed or new) before they are used as measured:
+ * fewer than for a kind, because the fallback's modelled overhead missed by 20-30% in the
+ * 2026-12-06 benchmark run, more than two such samples of one kind ever differed.
+ */
+export const MIN_SESSION_SAMPLES = 2;
 
 export function initialProfile(): ProjectProfile {
   const correction = Object.fromEntries(PATH_OPTIONS.map((o) => [o, { cost: 0, time: 0, seen: 0 }])) as Record<PathOption, { cost: number; time: number; seen: number }>;
@@ -77,18 +83,38 @@ function typicalWork(samples: readonly WorkSample[], targets: number | null): Wo
   return { calls: at("calls"), growth: at("growth"), output: at("output") };
 }
 
+/** A sample as the request's own work: a new session's step net of what finding its way added. */
+export function ownWork(sample: WorkSample, profile: ProjectProfile, ctx: ShapeContext): Work {
+  if (sample.session !== "new") return sample;
+  return workOfCold(sample, profile, { ...ctx, filesPerUpdate: sample.targets ?? ctx.filesPerUpdate });
+}
+
 /**
- * The request's own work. With its kind's recent samples (at least MIN_KIND_SAMPLES): their
- * median, moved along the kind's per-target slope to the number of files or features this
- * request names. Otherwise, per component, the median of all recent updates and the prior.
+ * The request's own work (as a session with the history does it). With its kind's recent
+ * samples (at least MIN_KIND_SAMPLES): their median, moved along the kind's per-target slope
+ * to the number of files or features this request names. Otherwise, per component, the
+ * median of all recent updates and the prior.
  */
-export function requestWork(profile: ProjectProfile, request: RequestClass | null = null): Work {
+export function requestWork(profile: ProjectProfile, request: RequestClass | null, ctx: ShapeContext): Work {
   const own = request === null ? [] : profile.work.filter((w) => w.kind === request.kind).slice(-WORK_WINDOW);
   if (request === null || own.length < MIN_KIND_SAMPLES) {
-    const samples: Work[] = [PRIOR.updateWarm, ...profile.work.slice(-WORK_WINDOW)];
+    const samples: Work[] = [PRIOR.updateWarm, ...profile.work.slice(-WORK_WINDOW).map((w) => ownWork(w, profile, ctx))];
     return { calls: median(samples.map((w) => w.calls)), growth: median(samples.map((w) => w.growth)), output: median(samples.map((w) => w.output)) };
   }
-  return typicalWork(own, request.targets);
+  return typicalWork(own.map((w) => ({ ...ownWork(w, profile, ctx), targets: w.targets ?? null })), request.targets);
+}
+
+/**
+ * The update step's shape in a resumed or a new session. Measured when the project has
+ * MIN_SESSION_SAMPLES of this kind in this kind of session: a resumed session often reads and
+ * searches as much as a new one (the files a request names are seldom all in its context), so
+ * the modelled difference between the two (coldOverhead) is only the fallback.
+ */
+export function updateShape(profile: ProjectProfile, request: RequestClass | null, session: "resumed" | "new", ctx: ShapeContext): Work {
+  const same = request === null ? [] : profile.work.filter((w) => w.kind === request.kind && w.session === session).slice(-WORK_WINDOW);
+  if (request !== null && same.length >= MIN_SESSION_SAMPLES) return typicalWork(same, request.targets);
+  const work = requestWork(profile, request, ctx);
+  return session === "resumed" ? work : coldUpdateShape(work, profile, ctx);
 }
 
 /**

@@ -46,10 +46,15 @@ export interface Work {
   output: number;
 }
 
-/** One update's request work, with what its text said (request-kind.ts); absent on samples kept before kinds existed. */
+/**
+ * One update's step work, with what its request's text said (request-kind.ts) and the session
+ * it ran in: `resumed` (had the history) or `new` (had to find its way), as observed. Samples
+ * kept before kinds existed have neither and hold the request's own work (a resumed session's).
+ */
 export interface WorkSample extends Work {
   kind?: RequestKind;
   targets?: number | null;
+  session?: "resumed" | "new";
 }
 
 /** A step's shape, learned per project. */

@@ -23,6 +23,7 @@ const NOW = Date.parse("2027-03-01T12:00:00Z");
 const MIN = 60_000;
 
 const head = (contextTokens: number, minutesAgo: number): PrefixState => ({ sessionId: "head", contextTokens, tailTokens: 20, usedAt: NOW - minutesAgo * MIN, ttl: "5m", primed: true });
+const CTX = { filesPerUpdate: 2.5, documentationTokens: 4_000 };
 const facts = (request: RequestClass | undefined, over: Partial<JobFacts> = {}): JobFacts => ({
   now: NOW, prefix: head(8_000, 1), requestTokens: 60, handoffTokens: 1500, metadataPromptTokens: 300, documentationTokens: 4_000,
   filesPerUpdate: 2.5, sharedPrefixWarm: true, cacheFloorTokens: FLOOR, metadataStep: "lean", ...over, ...(request === undefined ? {} : { request }),
@@ -88,20 +89,20 @@ describe("the request's work per kind", () => {
     const predicted = predictJob("resume", f, profile, prices, "5m").costUsd;
     expect(Math.abs(predicted - truth) / truth).toBeLessThan(0.1);
     // Pooled, as before kinds: the large edits' median.
-    const pooled = estimateJob("resume", f, profile, prices, "5m", requestWork(profile)).costUsd;
+    const pooled = estimateJob("resume", f, profile, prices, "5m", requestWork(profile, null, CTX)).costUsd;
     expect(pooled / truth).toBeGreaterThan(2);
   });
 
   it("a kind with too few samples is predicted from every kind pooled", () => {
     const profile = project();
-    expect(requestWork(profile, { kind: "context", targets: null })).toEqual(requestWork(profile));
+    expect(requestWork(profile, { kind: "context", targets: null }, CTX)).toEqual(requestWork(profile, null, CTX));
   });
 
   it("within a kind, a request that names more files is predicted to do more", () => {
     const samples: WorkSample[] = [2, 3, 2, 3].map((targets) => ({ calls: 3, growth: 500 * targets, output: 300 + 200 * targets, kind: "path", targets }));
     const profile: ProjectProfile = { ...initialProfile(), work: samples };
-    expect(requestWork(profile, { kind: "path", targets: 3 })).toEqual({ calls: 3, growth: 1500, output: 900 });
-    expect(requestWork(profile, { kind: "path", targets: 2 })).toEqual({ calls: 3, growth: 1000, output: 700 });
+    expect(requestWork(profile, { kind: "path", targets: 3 }, CTX)).toEqual({ calls: 3, growth: 1500, output: 900 });
+    expect(requestWork(profile, { kind: "path", targets: 2 }, CTX)).toEqual({ calls: 3, growth: 1000, output: 700 });
   });
 });
 
