@@ -8,6 +8,7 @@ import { addEstimates, estimateStep } from "./cost-model.ts";
 import type { StepEstimate } from "./cost-model.ts";
 import { COMPACTION_ATTACHED_FILES, COMPACTION_PROMPT_TOKENS, FRESH_SESSION_TOKENS, SHARED_PREFIX_TOKENS, TTL_MS, UPDATE_TAIL_TOKENS } from "./engine-model.ts";
 import { coldUpdateShape, correctionFactor, fileTokens, metadataShape, metadataTailTokens, updateShape } from "./profile.ts";
+import type { ShapeContext } from "./profile.ts";
 import type { RequestClass } from "./request-kind.ts";
 import type { PathOption, PrefixState, ProjectProfile, Work } from "./types.ts";
 
@@ -48,7 +49,7 @@ export function expectedFiles(f: JobFacts): number {
 }
 
 /** The shape context of this job's steps. */
-export function shapeContext(f: JobFacts): { filesPerUpdate: number; documentationTokens: number } {
+export function shapeContext(f: JobFacts): ShapeContext {
   return { filesPerUpdate: expectedFiles(f), documentationTokens: f.documentationTokens };
 }
 

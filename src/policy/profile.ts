@@ -15,8 +15,8 @@ export const WORK_HISTORY = 30;
 export const MIN_KIND_SAMPLES = 3;
 /**
  * Samples of a kind in one kind of session (resumed or new) before they are used as measured:
- * fewer than for a kind, because the fallback's modelled overhead missed by 20-30% in the
- * 2026-12-06 benchmark run, more than two such samples of one kind ever differed.
+ * fewer than for a kind, because in the 2026-12-06 benchmark run the fallback's modelled
+ * overhead missed by 20-34% while such samples of one kind differed by about 12%.
  */
 export const MIN_SESSION_SAMPLES = 2;
 
