@@ -32,9 +32,12 @@ const PATH = /(?:^|[\s`'"(,:])((?:\.{0,2}\/)?(?:[\w@.-]+\/)*[\w@-][\w@.-]*\.[A-Z
 /** A feature named as such: "the price badge feature", "the login page", "the checkout flow". */
 const FEATURE = /\bthe\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+(feature|page|screen|component|flow|module|section|widget|form|view)\b/gi;
 
+/** Dotted words that are not files: version numbers, abbreviations, libraries named `X.js`. */
+const NOT_A_FILE = /^(v?\d+(\.\d+)+|e\.g|i\.e|etc|vs|(node|next|nuxt|vue|react|express|three|d3|chart|ember|backbone)\.js)$/i;
+
 export function classifyRequest(text: string): RequestClass {
   if (CONTEXT_FORMS.some((form) => form.test(text))) return { kind: "context", targets: null };
-  const paths = new Set([...text.matchAll(PATH)].flatMap((m) => (m[1] === undefined || /^v?\d+(\.\d+)+$/.test(m[1]) ? [] : [m[1]])));
+  const paths = new Set([...text.matchAll(PATH)].flatMap((m) => (m[1] === undefined || NOT_A_FILE.test(m[1]) ? [] : [m[1]])));
   if (paths.size > 0) return { kind: "path", targets: paths.size };
   const features = new Set([...text.matchAll(FEATURE)].map((m) => (m[1] ?? "").toLowerCase()));
   return { kind: "feature", targets: features.size > 0 ? features.size : null };

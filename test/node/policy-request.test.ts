@@ -45,8 +45,9 @@ describe("classifying a request's text", () => {
     expect(classifyRequest("Fix the typo in README.md.")).toEqual({ kind: "path", targets: 1 });
     expect(classifyRequest("make the login page blue")).toEqual({ kind: "feature", targets: 1 });
     expect(classifyRequest("add dark mode")).toEqual({ kind: "feature", targets: null });
-    // A version number is not a file.
+    // A version number, an abbreviation or a library is not a file.
     expect(classifyRequest("upgrade the parser to 1.2.3").kind).toBe("feature");
+    expect(classifyRequest("add a chart, e.g. a bar chart, with Chart.js on Node.js").kind).toBe("feature");
     for (const text of ["undo version 7", "revert the last change", "roll back that edit", "do the same for the footer", "make the same edit you made to a.ts in b.ts", "rename what you added last time to total"]) {
       expect(classifyRequest(text).kind, text).toBe("context");
     }
