@@ -12,6 +12,8 @@ import type { JobFacts } from "../policy/predict.ts";
 import { estimateJob, prefixWarm } from "../policy/predict.ts";
 import { checkWarmth, prefixHolds } from "../policy/cache-evidence.ts";
 import { planJob } from "../policy/plan.ts";
+import { classifyRequest } from "../policy/request-kind.ts";
+import { findModel } from "../models/table.ts";
 import { fileTokens, metadataTailTokens } from "../policy/profile.ts";
 import { chooseTtl } from "../policy/ttl.ts";
 import type { CacheTtl, PolicyPlan, PrefixState, SessionPolicy } from "../policy/types.ts";
@@ -77,27 +79,48 @@ function headPrefix(ctx: JobContext): PrefixState | null {
   return { sessionId: chain.headSessionId, contextTokens: ctx.config.compactionThresholdTokens, tailTokens: 0, usedAt, ttl: "5m", primed: true };
 }
 
+/** A documented path's sentence, as the lean step is asked to keep it: about 30 words (the simulator's cap). */
+const TYPICAL_ENTRY = "Part of the project that the update changed; one sentence of about thirty words on what the file is for, kept from the previous documentation when still true.";
+
+/** The metadata prompt as the runner will build it for the step METADATA_STEP runs. */
 function metadataPromptTokens(ctx: JobContext, assumedChangedPaths: number): number {
   const documentation = ctx.memory.get().documentation;
-  const changedPaths = Array.from({ length: Math.round(assumedChangedPaths) }, (_, i) => `src/changed-file-${i}.ts`);
+  const changedPaths = Array.from({ length: Math.max(1, Math.round(assumedChangedPaths)) }, (_, i) => `src/changed-file-${i}.ts`);
+  if (ctx.metadataConfig.step === "lean") {
+    const documentationPatch = { changed: changedPaths.map((path) => ({ path, previousEntry: documentation === null ? null : TYPICAL_ENTRY })), removed: [] };
+    return tokensOf(buildPrompt({ operation: "metadata", prompt: "", versionNumber: undefined, metadataContext: null, documentationPatch }));
+  }
   return tokensOf(buildPrompt({ operation: "metadata", prompt: "", versionNumber: undefined, metadataContext: { previousDocumentation: documentation, changedPaths } }));
+}
+
+/** METADATA_MODEL when it differs from the model the predictions price (src/models/table.ts, the one price table). */
+function metadataModel(ctx: JobContext): JobFacts["metadataModel"] {
+  const id = ctx.metadataConfig.model;
+  const spec = id === null ? null : findModel(id);
+  if (spec === null || spec.id === ctx.policyConfig.model.id) return undefined;
+  return { prices: spec.prices, minCacheableTokens: spec.minCacheableTokens };
 }
 
 function jobFacts(ctx: JobContext, handoff: string | null): JobFacts {
   const now = ctx.now();
   const perUpdate = filesPerUpdate(ctx);
   const lastStep = ctx.policy.lastStepAt();
-  return {
+  const request = classifyRequest(ctx.job.prompt);
+  const base = {
     now,
     prefix: headPrefix(ctx),
     requestTokens: tokensOf(`${versionLabel(ctx.job.versionNumber)}\n${ctx.job.prompt}`),
     handoffTokens: handoff === null ? 0 : tokensOf(handoff),
-    metadataPromptTokens: metadataPromptTokens(ctx, perUpdate),
+    metadataPromptTokens: metadataPromptTokens(ctx, request.targets ?? perUpdate),
     documentationTokens: tokensOf(ctx.memory.get().documentation ?? ""),
     filesPerUpdate: perUpdate,
     sharedPrefixWarm: lastStep !== null && now - lastStep < TTL_MS["5m"],
     cacheFloorTokens: ctx.policyConfig.model.minCacheableTokens,
+    request,
+    metadataStep: ctx.metadataConfig.step,
   };
+  const other = metadataModel(ctx);
+  return other === undefined ? base : { ...base, metadataModel: other };
 }
 
 /** Plans the job's start from the seed rules' verdict; persisted before anything acts on it. */
@@ -194,7 +217,7 @@ export function lastStepTtl(ctx: JobContext, mode: SessionPolicy, resumeOverride
   if (job?.cacheTtl != null) return job.cacheTtl;
   const profile = ctx.policy.profile();
   const facts = job?.facts ?? jobFacts(ctx, null);
-  const prompt = metadataPromptTokens(ctx, facts.filesPerUpdate);
+  const prompt = metadataPromptTokens(ctx, facts.request?.targets ?? facts.filesPerUpdate);
   const mainEnd = mainResult === null ? estimateJob("resume", facts, profile, ctx.policyConfig.model.prices, "5m").endContextTokens : contextTokens(mainResult);
   const mainTail = mainResult === null ? 0 : tokensOf(mainResult.text);
   const writes = mainTail + prompt + profile.metadata.growth;
@@ -261,6 +284,7 @@ export function settlePolicy(ctx: JobContext): void {
       metadata,
       workspaceBytes: job.steps.workspaceBytes ?? null,
       fileCount: job.steps.fileCount ?? 0,
+      changedPaths: ctx.memory.recentUpdates().find((u) => u.versionNumber === ctx.job.versionNumber)?.changedPaths?.length ?? null,
     },
     ctx.policyConfig.model.prices,
   );

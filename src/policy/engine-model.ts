@@ -61,11 +61,13 @@ export const LATENCY = {
  * 30-file project: a resumed update made 2 calls, added 202 tokens, wrote 528 output tokens
  * (thinking included); a new session made 3 calls (one batch of Reads) and 668 output tokens;
  * the metadata step made 1 call whose answer restates the documentation (about its size,
- * plus 300 tokens of thinking); a compaction's summary was 20% of the history (6,285 of 32 K).
+ * plus 300 tokens of thinking; the lean step's answer is that thinking plus about 70 tokens per
+ * changed path: its cost rose $0.0014 a path, 1 to 3 paths, in the 2026-12-06 benchmark run
+ * at 7K-token contexts); a compaction's summary was 20% of the history (6,285 of 32 K).
  */
 export const PRIOR = {
   updateWarm: { calls: 2, growth: 200, output: 530 },
   updateCold: { calls: 3, growthBase: 200, output: 670 },
-  metadata: { calls: 1, growth: 0, thinking: 300 },
+  metadata: { calls: 1, growth: 0, thinking: 300, leanEntryOutput: 70 },
   compactionRatio: 0.2,
 } as const;

@@ -8,8 +8,8 @@
 import type { ModelPrices } from "../models/table.ts";
 import type { CacheTtl } from "../runner/protocol.ts";
 import type { JobFacts } from "./predict.ts";
-import { estimateJob } from "./predict.ts";
-import { WORK_WINDOW, workOfCold } from "./profile.ts";
+import { estimateJob, expectedFiles, shapeContext } from "./predict.ts";
+import { WORK_HISTORY, workOfCold } from "./profile.ts";
 import type { PathOption, ProjectProfile, StepShape, Work } from "./types.ts";
 
 /** Weight of a new observation once a few are in (about the last 5-6 jobs dominate). */
@@ -37,6 +37,8 @@ export interface JobObservation {
   metadata: StepObservation;
   workspaceBytes: number | null;
   fileCount: number;
+  /** Paths the update changed (what a lean metadata step described); null: not known. */
+  changedPaths?: number | null;
 }
 
 function weight(seen: number): number {
@@ -83,12 +85,23 @@ export function learn(profile: ProjectProfile, obs: JobObservation, prices: Mode
   const start = estimateJob(obs.option, obs.facts, next, prices, obs.metadataTtl).mainStartTokens;
   const warm = obs.option === "resume" && head !== null && head.primed;
   const mainShape = observedShape(obs.main, start);
-  const shapeCtx = { filesPerUpdate: obs.facts.filesPerUpdate, documentationTokens: obs.facts.documentationTokens };
-  const work = mainShape === null ? null : warm ? mainShape : workOfCold(mainShape, next, shapeCtx);
-  if (work !== null) next = { ...next, work: [...next.work, work].slice(-WORK_WINDOW) };
+  const work = mainShape === null ? null : warm ? mainShape : workOfCold(mainShape, next, shapeContext(obs.facts));
+  // Kept as observed, with its request's kind and its session: a kind is predicted from its
+  // own samples, in the same kind of session when there are enough (profile.ts updateShape).
+  const request = obs.facts.request;
+  if (mainShape !== null) {
+    const sample = { ...mainShape, session: warm ? ("resumed" as const) : ("new" as const), ...(request === undefined ? {} : { kind: request.kind, targets: request.targets }) };
+    next = { ...next, work: [...next.work, sample].slice(-WORK_HISTORY) };
+  }
   if (obs.main.contextTokens !== null) {
     const metaStart = obs.main.contextTokens + obs.main.textTokens + obs.facts.metadataPromptTokens;
-    next = { ...next, metadata: learnShape(next.metadata, observedShape(obs.metadata, metaStart)) };
+    const metaShape = observedShape(obs.metadata, metaStart);
+    next = { ...next, metadata: learnShape(next.metadata, metaShape) };
+    // A lean step's work scales with the paths it describes: kept per sample with their count.
+    if (obs.facts.metadataStep === "lean" && metaShape !== null) {
+      const sample = { ...metaShape, targets: obs.changedPaths ?? expectedFiles(obs.facts) };
+      next = { ...next, metadataSamples: [...next.metadataSamples, sample].slice(-WORK_HISTORY) };
+    }
   }
   next = { ...next, metadataTail: { tokens: mean(next.metadataTail.tokens, obs.metadata.textTokens, next.metadataTail.seen), seen: next.metadataTail.seen + 1 } };
 

@@ -1,6 +1,7 @@
 // The resume policy's vocabulary. Pure data: the Durable Object stores it, the functions in
 // this folder compute with it (docs/policy.md explains the model).
 import type { CacheTtl } from "../runner/protocol.ts";
+import type { RequestKind } from "./request-kind.ts";
 
 export type { CacheTtl } from "../runner/protocol.ts";
 
@@ -45,6 +46,17 @@ export interface Work {
   output: number;
 }
 
+/**
+ * One update's step work, with what its request's text said (request-kind.ts) and the session
+ * it ran in: `resumed` (had the history) or `new` (had to find its way), as observed. Samples
+ * kept before kinds existed have neither and hold the request's own work (a resumed session's).
+ */
+export interface WorkSample extends Work {
+  kind?: RequestKind;
+  targets?: number | null;
+  session?: "resumed" | "new";
+}
+
 /** A step's shape, learned per project. */
 export interface StepShape extends Work {
   /** Observations behind the running estimate (0: still the prior). */
@@ -56,10 +68,13 @@ export interface ProjectProfile {
   /**
    * The request's own work in the update step, as a session that has the history does it:
    * one entry per recent update of any option (a session without the history is observed
-   * net of what it adds, profile.ts coldOverhead), newest last, at most WORK_WINDOW.
+   * net of what it adds, profile.ts coldOverhead), newest last, at most WORK_HISTORY; each
+   * with its request's kind, so a kind is predicted from its own.
    */
-  work: Work[];
+  work: WorkSample[];
   metadata: StepShape;
+  /** Lean metadata steps that called the model, with the paths each described (targets), newest last, at most WORK_HISTORY. */
+  metadataSamples: WorkSample[];
   /** A compaction's summary (output tokens) as a share of the history it summarised. */
   compactionRatio: { value: number; seen: number };
   /** Final answer of the metadata step, in tokens: the tail the next resume sends uncached. */

@@ -51,13 +51,18 @@ async function version(user: string, projectId: string, number: number): Promise
   return found;
 }
 
+/** A head resumed a minute ago and small enough that a fork of it on the metadata model costs little. */
+const SMALL_WARM_HEAD = (): Omit<PrefixState, "sessionId"> => ({ contextTokens: 3000, tailTokens: 200, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
+
 const runs = async (projectId: string, operation: string): Promise<FakeCall[]> => (await calls(projectId)).calls.filter((c) => c.operation === operation && c.outcome === "ok");
 
 describe("the resume policy's paths", () => {
   it("warm and small: resumes, says why, stores every option's prediction and then what the job cost", async () => {
     const user = newUser();
     const projectId = await economicProject(user);
-    await setHeadPrefix(projectId, { contextTokens: 8000, tailTokens: 200, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
+    // Small: these tests run the metadata step on another model (vitest.config.ts), whose cache
+    // holds nothing of the head, so its fork writes the whole head; an 8K head made that dearer than a handoff.
+    await setHeadPrefix(projectId, SMALL_WARM_HEAD());
     const job = await update(user, projectId, "add a footer");
     expect(job.resume?.decision).toBe("resume");
     expect(job.resume?.reason).toMatch(/^resumed: cache warm, written \d+ s ago; predicted \$\d\.\d+ vs \$\d\.\d+ with a handoff$/);
@@ -78,6 +83,8 @@ describe("the resume policy's paths", () => {
   it("expired and large: a new session whose first prompt carries the earlier requests under their labels", async () => {
     const user = newUser();
     const projectId = await economicProject(user);
+    // Resumed, so that the fake runner's bill teaches the resume's correction, not the handoff's.
+    await setHeadPrefix(projectId, SMALL_WARM_HEAD());
     await update(user, projectId, "append to notes.md: first note");
     await setHeadPrefix(projectId, { contextTokens: 60_000, tailTokens: 900, usedAt: Date.now() - 40 * MIN, ttl: "5m", primed: true });
     const job = await update(user, projectId, "undo version 2");
@@ -218,7 +225,7 @@ describe("the policy in the metrics", () => {
   it("reports the mix of choices and the prediction error, in JSON and in Prometheus text", async () => {
     const user = newUser();
     const projectId = await economicProject(user);
-    await setHeadPrefix(projectId, { contextTokens: 8000, tailTokens: 200, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
+    await setHeadPrefix(projectId, SMALL_WARM_HEAD());
     await update(user, projectId, "add a footer");
     await setHeadPrefix(projectId, { contextTokens: 60_000, tailTokens: 900, usedAt: Date.now() - 40 * MIN, ttl: "5m", primed: true });
     await update(user, projectId, "add a header");
