@@ -12,7 +12,7 @@ export interface ModeSpec {
  * resuming the update's session, no version log for new sessions). Its vars are explicit so
  * later defaults cannot move it.
  */
-const LEGACY: ModeSpec = { name: "legacy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", METADATA_STEP: "legacy", VERSION_LOG: "off" } };
+const LEGACY: ModeSpec = { name: "legacy", vars: { SESSION_RESUME_ENABLED: "true", SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", SESSION_POLICY_FRESH_WEIGHT_ORDINARY: "2", METADATA_STEP: "legacy", VERSION_LOG: "off" } };
 
 export const MODES: readonly ModeSpec[] = [
   LEGACY,

@@ -12,6 +12,7 @@ import type { JobFacts } from "../policy/predict.ts";
 import { estimateJob, prefixWarm } from "../policy/predict.ts";
 import { checkWarmth, prefixHolds } from "../policy/cache-evidence.ts";
 import { planJob } from "../policy/plan.ts";
+import { freshWeightFor } from "../policy/fresh-weight.ts";
 import { classifyRequest } from "../policy/request-kind.ts";
 import { findModel } from "../models/table.ts";
 import { fileTokens, metadataTailTokens } from "../policy/profile.ts";
@@ -135,7 +136,7 @@ export function planSession(ctx: JobContext, seed: Decision, mode: SessionPolicy
     profile: ctx.policy.profile(),
     prices: ctx.policyConfig.model.prices,
     handoff,
-    freshWeight: ctx.policyConfig.freshWeight,
+    freshWeight: freshWeightFor(facts.request?.kind ?? "context", ctx.policyConfig),
     resumeCapTokens: resumeCap(ctx, mode),
   });
   ctx.policy.savePlan(ctx.job.id, plan, facts);

@@ -8,8 +8,10 @@ import type { SessionPolicy } from "./types.ts";
 export interface PolicyConfig {
   /** SESSION_POLICY; a project's own setting (PATCH /v1/projects/:id) wins. */
   mode: SessionPolicy;
-  /** SESSION_POLICY_FRESH_WEIGHT: plain fresh competes with its predicted cost times this. */
+  /** SESSION_POLICY_FRESH_WEIGHT: plain fresh competes with its predicted cost times this for a request that refers to earlier work. */
   freshWeight: number;
+  /** SESSION_POLICY_FRESH_WEIGHT_ORDINARY: the same for a request that names its files or a feature. */
+  freshWeightOrdinary: number;
   /** SESSION_HANDOFF_MAX_TOKENS: the handoff's budget. */
   handoffMaxTokens: number;
   /** SESSION_POLICY_MODEL (empty: the engine's default): whose prices the predictions use. */
@@ -23,13 +25,14 @@ export function parseSessionPolicy(raw: string, name = "SESSION_POLICY"): Sessio
   return found;
 }
 
-export function policyConfig(env: Pick<Env, "SESSION_POLICY" | "SESSION_POLICY_FRESH_WEIGHT" | "SESSION_HANDOFF_MAX_TOKENS" | "SESSION_POLICY_MODEL">): PolicyConfig {
+export function policyConfig(env: Pick<Env, "SESSION_POLICY" | "SESSION_POLICY_FRESH_WEIGHT" | "SESSION_POLICY_FRESH_WEIGHT_ORDINARY" | "SESSION_HANDOFF_MAX_TOKENS" | "SESSION_POLICY_MODEL">): PolicyConfig {
   const modelId = env.SESSION_POLICY_MODEL.trim() === "" ? ENGINE_DEFAULT_MODEL : env.SESSION_POLICY_MODEL.trim();
   const model = findModel(modelId);
   if (model === null) throw new Error(`config SESSION_POLICY_MODEL names a model that is not in src/models/table.ts: "${modelId}"`);
   return {
     mode: parseSessionPolicy(env.SESSION_POLICY),
     freshWeight: num(env.SESSION_POLICY_FRESH_WEIGHT, "SESSION_POLICY_FRESH_WEIGHT", 1),
+    freshWeightOrdinary: num(env.SESSION_POLICY_FRESH_WEIGHT_ORDINARY, "SESSION_POLICY_FRESH_WEIGHT_ORDINARY", 1),
     handoffMaxTokens: Math.floor(num(env.SESSION_HANDOFF_MAX_TOKENS, "SESSION_HANDOFF_MAX_TOKENS", 0)),
     model,
   };

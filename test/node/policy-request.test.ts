@@ -10,6 +10,7 @@ import type { JobObservation, StepObservation } from "../../src/policy/learn.ts"
 import { estimateJob, predictJob, prefixWarm } from "../../src/policy/predict.ts";
 import type { JobFacts } from "../../src/policy/predict.ts";
 import { initialProfile, requestWork } from "../../src/policy/profile.ts";
+import { freshWeightFor } from "../../src/policy/fresh-weight.ts";
 import { classifyRequest } from "../../src/policy/request-kind.ts";
 import type { RequestClass } from "../../src/policy/request-kind.ts";
 import type { PrefixState, ProjectProfile, Work, WorkSample } from "../../src/policy/types.ts";
@@ -141,5 +142,15 @@ describe("the lean metadata step as it runs", () => {
     const other = estimateJob("resume", { ...f, metadataModel: { prices: haiku.prices, minCacheableTokens: haiku.minCacheableTokens } }, initialProfile(), prices, "5m");
     expect(other.costUsd).not.toBeCloseTo(same.costUsd, 4);
     expect(other.writeTokens - same.writeTokens).toBeGreaterThan(8_000);
+  });
+});
+
+describe("plain fresh's weight by what the request asks", () => {
+  it("a request that refers to earlier work carries the context weight; one naming files or a feature the ordinary one", () => {
+    const config = { freshWeight: 1.6, freshWeightOrdinary: 1 };
+    expect(freshWeightFor(classifyRequest("undo version 7").kind, config)).toBe(1.6);
+    expect(freshWeightFor(classifyRequest("make the same edit you made to the price badge feature in the cart feature").kind, config)).toBe(1.6);
+    expect(freshWeightFor(classifyRequest("in src/cart.ts replace 'total' with 'subtotal'").kind, config)).toBe(1);
+    expect(freshWeightFor(classifyRequest("make the price show two decimals").kind, config)).toBe(1);
   });
 });

@@ -57,13 +57,28 @@ const SMALL_WARM_HEAD = (): Omit<PrefixState, "sessionId"> => ({ contextTokens: 
 const runs = async (projectId: string, operation: string): Promise<FakeCall[]> => (await calls(projectId)).calls.filter((c) => c.operation === operation && c.outcome === "ok");
 
 describe("the resume policy's paths", () => {
+  // Most of these requests refer to earlier work ("like you did for …"), where plain fresh is
+  // weighed by SESSION_POLICY_FRESH_WEIGHT, so the options that keep the context compete.
+  it("a request that names a feature weighs plain fresh at its plain cost: a large warm head loses to it", async () => {
+    const user = newUser();
+    const projectId = await economicProject(user);
+    await setHeadPrefix(projectId, { contextTokens: 30_000, tailTokens: 500, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
+    const job = await update(user, projectId, "add a footer");
+    expect(job.resume?.decision).toBe("fresh");
+    expect(job.resume?.reason).toMatch(/^fresh: cache warm, written \d+ s ago; predicted \$\d\.\d+ vs \$\d\.\d+ resuming$/);
+    const run = (await runs(projectId, "update")).at(-1);
+    expect(run?.resumeSessionId).toBeNull();
+    expect(run?.handoff).toBeNull();
+    expect((await version(user, projectId, 2)).policy?.choice).toBe("fresh");
+  });
+
   it("warm and small: resumes, says why, stores every option's prediction and then what the job cost", async () => {
     const user = newUser();
     const projectId = await economicProject(user);
     // Small: these tests run the metadata step on another model (vitest.config.ts), whose cache
     // holds nothing of the head, so its fork writes the whole head; an 8K head made that dearer than a handoff.
     await setHeadPrefix(projectId, SMALL_WARM_HEAD());
-    const job = await update(user, projectId, "add a footer");
+    const job = await update(user, projectId, "add a footer like you did for the header");
     expect(job.resume?.decision).toBe("resume");
     expect(job.resume?.reason).toMatch(/^resumed: cache warm, written \d+ s ago; predicted \$\d\.\d+ vs \$\d\.\d+ with a handoff$/);
 
@@ -107,7 +122,7 @@ describe("the resume policy's paths", () => {
     const projectId = await economicProject(user);
     await setHeadPrefix(projectId, { contextTokens: 5000, tailTokens: 100, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
     await fake(projectId, "failures", { failures: [{ operation: "update", resuming: true, code: "session_not_found" }] });
-    const job = await update(user, projectId, "add a header");
+    const job = await update(user, projectId, "add a header like you did for the footer");
     expect(job.resume).toEqual({ decision: "fresh", reason: "fallback:session_not_found" });
     const run = (await runs(projectId, "update")).at(-1);
     expect(run?.resumeSessionId).toBeNull();
@@ -156,7 +171,7 @@ describe("the cache TTL of the job's last step", () => {
       for (let i = 0; i < 10; i++) s.addGap(20 * MIN);
     });
     await setHeadPrefix(projectId, { contextTokens: 30_000, tailTokens: 500, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
-    const job = await update(user, projectId, "add a footer");
+    const job = await update(user, projectId, "add a footer like you did for the header");
     // ...but these tests run with COMPACTION_POLICY=always: the head is compacted after the job.
     expect((await runs(projectId, "metadata")).at(-1)?.cacheTtl).toBe("5m");
     expect((await version(user, projectId, 2)).policy?.cacheTtl).toBe("5m");
@@ -226,9 +241,9 @@ describe("the policy in the metrics", () => {
     const user = newUser();
     const projectId = await economicProject(user);
     await setHeadPrefix(projectId, SMALL_WARM_HEAD());
-    await update(user, projectId, "add a footer");
+    await update(user, projectId, "add a footer like you did for the header");
     await setHeadPrefix(projectId, { contextTokens: 60_000, tailTokens: 900, usedAt: Date.now() - 40 * MIN, ttl: "5m", primed: true });
-    await update(user, projectId, "add a header");
+    await update(user, projectId, "add a header like you did for the footer");
     const report = (await api("GET", "/v1/metrics", { user })).body as unknown as MetricsReport;
     expect(report.policy.choices).toEqual([{ key: "handoff", count: 1 }, { key: "resume", count: 1 }]);
     expect(report.policy.predictionError.count).toBe(2);
@@ -248,16 +263,17 @@ describe("the policy in the metrics", () => {
 
 describe("the policy's vars", () => {
   it("parse, and a bad value fails loudly", () => {
-    const vars = { SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", SESSION_HANDOFF_MAX_TOKENS: "4000", SESSION_POLICY_MODEL: "" };
-    expect(policyConfig(vars)).toMatchObject({ mode: "economic", freshWeight: 2, handoffMaxTokens: 4000, model: { id: "claude-opus-5-5" } });
+    const vars = { SESSION_POLICY: "economic", SESSION_POLICY_FRESH_WEIGHT: "2", SESSION_POLICY_FRESH_WEIGHT_ORDINARY: "1.5", SESSION_HANDOFF_MAX_TOKENS: "4000", SESSION_POLICY_MODEL: "" };
+    expect(policyConfig(vars)).toMatchObject({ mode: "economic", freshWeight: 2, freshWeightOrdinary: 1.5, handoffMaxTokens: 4000, model: { id: "claude-opus-5-5" } });
     expect(parseSessionPolicy(" Always ")).toBe("always");
     expect(() => policyConfig({ ...vars, SESSION_POLICY: "sometimes" })).toThrow(/SESSION_POLICY must be economic\|always\|never/);
     expect(() => policyConfig({ ...vars, SESSION_POLICY_FRESH_WEIGHT: "0.5" })).toThrow(/>= 1/);
+    expect(() => policyConfig({ ...vars, SESSION_POLICY_FRESH_WEIGHT_ORDINARY: "0" })).toThrow(/SESSION_POLICY_FRESH_WEIGHT_ORDINARY/);
     expect(() => policyConfig({ ...vars, SESSION_POLICY_MODEL: "gpt-9" })).toThrow(/not in src\/models\/table.ts/);
   });
 
-  it("wrangler.toml's defaults: economic, fresh weighed x1.9 (docs/policy.md: why), a 4,000-token handoff", () => {
+  it("wrangler.toml's defaults: economic, fresh weighed x1.6 for requests that refer to earlier work and x1 for the others (docs/policy.md: why), a 4,000-token handoff", () => {
     // The worker tests pin SESSION_POLICY=always (vitest.config.ts); the rest are the deployment's.
-    expect(policyConfig(env)).toMatchObject({ freshWeight: 1.9, handoffMaxTokens: 4000 });
+    expect(policyConfig(env)).toMatchObject({ freshWeight: 1.6, freshWeightOrdinary: 1, handoffMaxTokens: 4000 });
   });
 });
