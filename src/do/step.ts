@@ -79,10 +79,13 @@ export async function runStep(ctx: JobContext, operation: Operation, resumeFrom:
     const inFlight = ctx.runs.get(ctx.job.id);
     if (inFlight?.step !== operation || inFlight.sessionIn !== sessionIn) emit(ctx, "step_started", { step: operation, resumeSessionId: sessionIn });
     const generation = ctx.chain.get().generation;
-    // A handoff and the version log go only with a new session (the planned one, or a
-    // fallback from a resume): a resumed session holds its own history.
+    // A handoff goes only with a new session (the planned one, or a fallback from a resume):
+    // a resumed session holds its own history. The version log goes with every build and
+    // update: a resumed head may lack work other sessions did (a plain fresh start in between,
+    // a restore), and a request may refer to it (the 2026-12-06 long form without it: 16 of
+    // the policy's 40 undos wrong, each a resume of a head that had not seen what it undid).
     const fresh = sessionIn === null;
-    const versionLog = fresh && (operation === "build" || operation === "update") ? versionLogFor(ctx) : null;
+    const versionLog = operation === "build" || operation === "update" ? versionLogFor(ctx) : null;
     const outcome = await callRunner(ctx, operation, sessionIn, prompt, { ...extras, handoff: fresh ? (extras.handoff ?? null) : null, versionLog });
     if (outcome.ok && offChain && sessionIn !== null) {
       await recordOffChain(ctx, operation, sessionIn, outcome.result);

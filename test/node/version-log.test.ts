@@ -129,6 +129,11 @@ describe("the simulated model with the version log", () => {
     expect(await reply([...earlier, withNote])).toMatchObject([{ name: "Read", input: { file_path: `${CWD}/notes.txt` } }]);
   });
 
+  it("a resumed session whose conversation lacks the version (a head started after it) reads the log", async () => {
+    const later = [user(`${versionLabel(3)}\nappend to notes.txt: four`), { role: "assistant", content: [{ type: "text", text: "Done." }] }];
+    expect(await reply([...later, withNote])).toMatchObject([{ name: "Read", input: { file_path: logFile } }]);
+  });
+
   it("a rename found through the log edits the project's files, never the log that names the old name too", async () => {
     const log: VersionLog = [{ versionNumber: 2, kind: "update", outcome: "succeeded", request: "append to a.ts: export const count = 1;", requestTruncated: false, changedPaths: ["a.ts"], morePaths: 0 }];
     const rename = user(`${VERSION_LOG_NOTE}\n\n${versionLabel(3)}\nrename what you added last time to total`);

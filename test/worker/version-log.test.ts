@@ -1,6 +1,6 @@
-// The version log from the Durable Object's side: a build or update that starts a new
-// session carries the project's earlier versions (from the project memory in DO SQLite);
-// a resumed session, which holds its history, carries none.
+// The version log from the Durable Object's side: every update carries the project's earlier
+// versions (from the project memory in DO SQLite), a resumed one too, since its head may not
+// have seen work other sessions did; the handoff stays with new sessions.
 import { describe, expect, it } from "vitest";
 import { api, calls, newUser, postUpdate, readyProject, waitForJob } from "./helpers.ts";
 
@@ -10,7 +10,7 @@ async function update(user: string, projectId: string, prompt: string): Promise<
 }
 
 describe("the version log a new session gets", () => {
-  it("a new session's update carries every earlier version with its request and changed paths; a resumed one none", async () => {
+  it("every update carries each earlier version with its request and changed paths, a resumed one too", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
     await update(user, projectId, "add a footer");
@@ -20,7 +20,8 @@ describe("the version log a new session gets", () => {
     const [build, resumed, fresh] = updates;
     expect(build?.versionLog).toBeNull(); // nothing before version 1
     expect(resumed?.resumeSessionId).not.toBeNull();
-    expect(resumed?.versionLog).toBeNull();
+    expect(resumed?.versionLog?.map((e) => e.versionNumber)).toEqual([1]);
+    expect(resumed?.handoff).toBeNull();
     expect(fresh?.resumeSessionId).toBeNull();
     expect(fresh?.versionLog?.map((e) => [e.versionNumber, e.kind, e.outcome, e.request, e.requestTruncated])).toEqual([
       [1, "create", "succeeded", "build a todo app", false],
