@@ -12,8 +12,9 @@ import { parseRequest } from "../../scripts/simulator/request.ts";
 import { scaffoldFile } from "../../scripts/simulator/scaffold-size.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
 import type { Simulator } from "../../scripts/simulator/server.ts";
+import { simReply, userText } from "../support/sim-messages.ts";
+import type { Json } from "../support/sim-messages.ts";
 
-type Json = Record<string, unknown>;
 const CWD = "/ctx/space";
 const labelled = (version: number, text: string): string => `${versionLabel(version)}\n${text}`;
 
@@ -96,16 +97,8 @@ describe("simulated model with and without the referenced request", () => {
     await sim.close();
   });
 
-  const TOOLS = ["Read", "Write", "Edit", "Glob", "Grep"].map((name) => ({ name, description: name, input_schema: { type: "object" } }));
-  async function reply(messages: Json[]): Promise<Json[]> {
-    const res = await fetch(`${sim.url}/v1/messages`, {
-      method: "POST",
-      body: JSON.stringify({ model: "claude-opus-5-5", system: `Primary working directory: ${CWD}`, tools: TOOLS, messages }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { content: Json[] }).content;
-  }
-  const user = (text: string): Json => ({ role: "user", content: [{ type: "text", text }] });
+  const reply = simReply(() => sim.url, CWD);
+  const user = userText;
   const turn = (id: string, path: string, content: string): Json[] => [
     { role: "assistant", content: [{ type: "tool_use", id, name: "Write", input: { file_path: `${CWD}/${path}`, content } }] },
     { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "File created successfully" }] },

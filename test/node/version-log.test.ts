@@ -9,6 +9,8 @@ import { REQUEST_TRUNCATED_MARKER, renderVersionLog } from "../../container/src/
 import { emptyKnowledge } from "../../scripts/simulator/knowledge.ts";
 import { startSimulator } from "../../scripts/simulator/server.ts";
 import type { Simulator } from "../../scripts/simulator/server.ts";
+import { simReply, userText } from "../support/sim-messages.ts";
+import type { Json } from "../support/sim-messages.ts";
 import { LOG_RESOLVE_RATE, parseVersionLog, resolveWithVersionLog } from "../../scripts/simulator/version-log.ts";
 import { buildVersionLog, versionLogEnabled } from "../../src/version-log/build.ts";
 import type { LoggedRequest } from "../../src/version-log/build.ts";
@@ -83,17 +85,8 @@ describe("the simulated model with the version log", () => {
     await sim.close();
   });
 
-  type Json = Record<string, unknown>;
-  const TOOLS = ["Read", "Write", "Edit", "Glob", "Grep"].map((name) => ({ name, description: name, input_schema: { type: "object" } }));
-  async function reply(messages: Json[]): Promise<Json[]> {
-    const res = await fetch(`${sim.url}/v1/messages`, {
-      method: "POST",
-      body: JSON.stringify({ model: "claude-opus-5-5", system: `Primary working directory: ${CWD}`, tools: TOOLS, messages }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { content: Json[] }).content;
-  }
-  const user = (text: string): Json => ({ role: "user", content: [{ type: "text", text }] });
+  const reply = simReply(() => sim.url, CWD);
+  const user = userText;
   const catN = (text: string): string => text.split("\n").map((line, i) => `${String(i + 1).padStart(6)}\t${line}`).join("\n");
   const exchange = (id: string, path: string, result: string): Json[] => [
     { role: "assistant", content: [{ type: "tool_use", id, name: "Read", input: { file_path: path } }] },
