@@ -333,7 +333,11 @@ class Agent {
    * otherwise it searches the workspace for the feature's name and reads what matches.
    */
   *featureFiles(feature: string): Step<string[]> {
-    const inContext = [...this.#env.k.contents].filter(([, content]) => mentionsFeature(content, feature)).map(([p]) => p).sort();
+    // The version log quotes earlier requests, so it names features too; it is where they
+    // were asked for, never where they live (a resumed session that read it for an undo
+    // went "straight there" and changed nothing).
+    const lives = (p: string, content: string): boolean => !isProductPath(this.#env.k, p) && mentionsFeature(content, feature);
+    const inContext = [...this.#env.k.contents].filter(([p, content]) => lives(p, content)).map(([p]) => p).sort();
     if (inContext.length > 0) return inContext;
     const cwd = this.#env.k.cwd;
     const call = cwd === null ? null : featureSearchCall(this.#env.tools, cwd, feature);
@@ -341,7 +345,7 @@ class Agent {
     const outcome = yield* one(call);
     const candidates = outcome.isError ? [] : listedPaths(this.#env.k, outcome.text);
     yield* this.readFiles(candidates);
-    return candidates.filter((p) => mentionsFeature(this.#env.k.contents.get(p) ?? "", feature));
+    return candidates.filter((p) => lives(p, this.#env.k.contents.get(p) ?? ""));
   }
 
   /** One change to every file of a feature, file after file. */

@@ -155,6 +155,12 @@ describe("simulated model with and without the referenced request", () => {
       expect(await reply([user(request), ...grep, ...exchange("toolu_r1", "Read", { file_path: path }, catN(content))])).toMatchObject(theEdit);
     });
 
+    it("a resumed session that read the version log, which quotes the feature, still searches for where it lives", async () => {
+      const log = `# Versions of this project\n\n## Version 1 (update, succeeded)\n\n> replace in the ${feature} feature: limit: number; => limit: number; // v1\n`;
+      const readLog = [user(labelled(1, "undo version 1")), ...exchange("toolu_l1", "Read", { file_path: `${CWD}/.session-chain/versions.md` }, catN(log)), { role: "assistant", content: [{ type: "text", text: "Done." }] }];
+      expect(await reply([...readLog, user(request)])).toMatchObject([{ name: "Grep", input: grepInput }]);
+    });
+
     it("a resumed session whose context holds the module edits it at once", async () => {
       const made = [user(labelled(1, "scaffold 8 files under src")), ...turn("toolu_w3", "src/module-03.ts", content)];
       expect(await reply([...made, user(request)])).toMatchObject(theEdit);
