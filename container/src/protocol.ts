@@ -69,7 +69,7 @@ export const MAX_HANDOFF_CHARS = 50_000;
 export const CacheTtl = z.enum(["5m", "1h"]);
 export type CacheTtl = z.infer<typeof CacheTtl>;
 
-/** Bounds of the version log a new session gets (the Durable Object cuts within them, with visible markers). */
+/** Bounds of the version log a build or update gets (the Durable Object cuts within them, with visible markers). */
 export const MAX_VERSION_LOG_ENTRIES = 50;
 export const MAX_VERSION_LOG_REQUEST_CHARS = 1000;
 export const MAX_VERSION_LOG_PATHS = 50;

@@ -1,4 +1,4 @@
-// The version log a new session reads instead of the history it never saw: each earlier
+// The version log a session reads for versions its history never saw: each earlier
 // version's number, request and changed paths, written to `.session-chain/versions.md`
 // before the engine runs. The model simulator parses this layout (scripts/simulator/version-log.ts).
 import { mkdir, rm, writeFile } from "node:fs/promises";

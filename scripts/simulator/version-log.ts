@@ -1,4 +1,4 @@
-// The version log (docs/simulator.md, "The version log"): a new session whose prompt carries
+// The version log (docs/simulator.md, "The version log"): a session whose prompt carries
 // the runner's VERSION_LOG_NOTE and whose request refers to earlier work it does not have in
 // context Reads `.session-chain/versions.md` (written by the runner, container/src/version-log.ts),
 // takes the referenced version's request from it, Reads the paths that version changed,

@@ -44,7 +44,7 @@ export interface JobContext {
   policyConfig: PolicyConfig;
   /** METADATA_STEP and METADATA_MODEL. */
   metadataConfig: MetadataConfig;
-  /** VERSION_LOG: a new session's build or update gets the version log. */
+  /** VERSION_LOG: every build and update gets the version log. */
   versionLog: boolean;
   /** Sends pending Postgres writes; false when Postgres could not take them now. */
   flush(): Promise<boolean>;

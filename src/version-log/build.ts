@@ -1,4 +1,4 @@
-// The version log a new session gets (the runner writes it to .session-chain/versions.md),
+// The version log every build and update gets (the runner writes it to .session-chain/versions.md),
 // built from what the project memory keeps of each version: pure, so it is tested on its own.
 import type { VersionKind } from "../domain/views.ts";
 import type { VersionLog, VersionLogEntry } from "../runner/protocol.ts";

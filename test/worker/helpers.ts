@@ -1,5 +1,6 @@
 import type { VersionLog } from "../../src/runner/protocol.ts";
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { SignJWT } from "jose";
 import { withDb } from "../../src/db/client.ts";
 import type { Db } from "../../src/db/client.ts";
@@ -65,6 +66,13 @@ export async function waitForJob(user: string, projectId: string, jobId: string,
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${view.status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Posts an update and waits for it; the test fails unless it succeeded. */
+export async function updateSucceeded(user: string, projectId: string, prompt: string): Promise<JobView> {
+  const view = await waitForJob(user, projectId, (await postUpdate(user, projectId, prompt)).jobId);
+  expect(view.status).toBe("succeeded");
+  return view;
 }
 
 /** Scripts the fake runner for one project (see test/support/fake-runner.ts). */

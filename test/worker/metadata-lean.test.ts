@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { projectVersions } from "../../src/db/schema.ts";
 import { parseDocumentation } from "../../src/metadata/documentation.ts";
 import type { FakeCall } from "./helpers.ts";
-import { api, calls, createProject, db, newUser, postUpdate, waitForJob } from "./helpers.ts";
+import { api, calls, createProject, db, newUser, updateSucceeded, waitForJob } from "./helpers.ts";
 
 const ok = (log: FakeCall[], operation: string): FakeCall[] => log.filter((c) => c.operation === operation && c.outcome === "ok");
 
@@ -17,17 +17,13 @@ async function version(projectId: string, versionNumber: number) {
   return row;
 }
 
-async function update(user: string, projectId: string, prompt: string): Promise<void> {
-  const job = await waitForJob(user, projectId, (await postUpdate(user, projectId, prompt)).jobId);
-  expect(job.status).toBe("succeeded");
-}
 
 describe("the lean metadata step", () => {
   it("runs in a fork that never becomes the head, with METADATA_MODEL, and patches only the changed paths", async () => {
     const user = newUser();
     const created = await createProject(user);
     expect((await waitForJob(user, created.projectId, created.jobId)).status).toBe("succeeded");
-    await update(user, created.projectId, "add a footer");
+    await updateSucceeded(user, created.projectId, "add a footer");
 
     const log = (await calls(created.projectId)).calls;
     const [build, upd] = [ok(log, "build")[0], ok(log, "update")[0]];
@@ -45,7 +41,7 @@ describe("the lean metadata step", () => {
     // here) compacts the update's session, and the next update resumes what that left.
     const compact = ok(log, "compact")[1];
     expect(compact?.resumeSessionId).toBe(upd?.sessionIdOut);
-    await update(user, created.projectId, "add a header");
+    await updateSucceeded(user, created.projectId, "add a header");
     const after = (await calls(created.projectId)).calls;
     expect(ok(after, "update")[1]?.resumeSessionId).toBe(compact?.sessionIdOut);
 
@@ -71,7 +67,7 @@ describe("the lean metadata step", () => {
     const user = newUser();
     const created = await createProject(user);
     await waitForJob(user, created.projectId, created.jobId);
-    await update(user, created.projectId, "(no change)");
+    await updateSucceeded(user, created.projectId, "(no change)");
     expect(ok((await calls(created.projectId)).calls, "metadata")).toHaveLength(1);
     const [v1, v2] = [await version(created.projectId, 1), await version(created.projectId, 2)];
     expect(v2.documentation).toBe(v1.documentation);
@@ -85,8 +81,8 @@ describe("the lean metadata step", () => {
     const user = newUser();
     const created = await createProject(user);
     await waitForJob(user, created.projectId, created.jobId);
-    await update(user, created.projectId, "add a footer");
-    await update(user, created.projectId, "remove src/build-1.txt");
+    await updateSucceeded(user, created.projectId, "add a footer");
+    await updateSucceeded(user, created.projectId, "remove src/build-1.txt");
     let log = (await calls(created.projectId)).calls;
     // Only a removal: code drops the entry, no model call.
     expect(ok(log, "metadata")).toHaveLength(2);
@@ -95,7 +91,7 @@ describe("the lean metadata step", () => {
     expect(parseDocumentation(v3.documentation ?? "")?.map((f) => f.path)).toEqual(["src/update-1.txt"]);
     expect(v3.documentation).toContain("- removed `src/build-1.txt`");
 
-    await update(user, created.projectId, "add a sidebar");
+    await updateSucceeded(user, created.projectId, "add a sidebar");
     log = (await calls(created.projectId)).calls;
     expect(ok(log, "metadata").at(-1)?.documentationPatch).toEqual({ changed: [{ path: "src/update-3.txt", previousEntry: null }], removed: [] });
   });

@@ -12,7 +12,7 @@ import { PolicyStore } from "../../src/do/storage/policy.ts";
 import type { MetricsReport } from "../../src/metrics/types.ts";
 import { parseSessionPolicy, policyConfig } from "../../src/policy/config.ts";
 import type { PrefixState, ProjectProfile } from "../../src/policy/types.ts";
-import { api, calls, fake, newUser, postUpdate, projectStub, readyProject, token, waitForJob } from "./helpers.ts";
+import { api, calls, fake, newUser, projectStub, readyProject, token, updateSucceeded } from "./helpers.ts";
 import type { FakeCall } from "./helpers.ts";
 
 const MIN = 60_000;
@@ -37,11 +37,6 @@ function editState<T>(projectId: string, work: (store: PolicyStore) => T): Promi
   return runInDurableObject(projectStub(projectId), (_instance: ProjectDO, s) => work(new PolicyStore(s.storage.sql)));
 }
 
-async function update(user: string, projectId: string, prompt: string): Promise<JobView> {
-  const job = await waitForJob(user, projectId, (await postUpdate(user, projectId, prompt)).jobId);
-  expect(job.status).toBe("succeeded");
-  return job;
-}
 
 async function version(user: string, projectId: string, number: number): Promise<VersionView> {
   const res = await api("GET", `/v1/projects/${projectId}/versions?limit=100`, { user });
@@ -63,7 +58,7 @@ describe("the resume policy's paths", () => {
     const user = newUser();
     const projectId = await economicProject(user);
     await setHeadPrefix(projectId, { contextTokens: 30_000, tailTokens: 500, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
-    const job = await update(user, projectId, "add a footer");
+    const job = await updateSucceeded(user, projectId, "add a footer");
     expect(job.resume?.decision).toBe("fresh");
     expect(job.resume?.reason).toMatch(/^fresh: cache warm, written \d+ s ago; predicted \$\d\.\d+ vs \$\d\.\d+ resuming$/);
     const run = (await runs(projectId, "update")).at(-1);
@@ -78,7 +73,7 @@ describe("the resume policy's paths", () => {
     // Small: these tests run the metadata step on another model (vitest.config.ts), whose cache
     // holds nothing of the head, so its fork writes the whole head; an 8K head made that dearer than a handoff.
     await setHeadPrefix(projectId, SMALL_WARM_HEAD());
-    const job = await update(user, projectId, "add a footer like you did for the header");
+    const job = await updateSucceeded(user, projectId, "add a footer like you did for the header");
     expect(job.resume?.decision).toBe("resume");
     expect(job.resume?.reason).toMatch(/^resumed: cache warm, written \d+ s ago; predicted \$\d\.\d+ vs \$\d\.\d+ with a handoff$/);
 
@@ -100,9 +95,9 @@ describe("the resume policy's paths", () => {
     const projectId = await economicProject(user);
     // Resumed, so that the fake runner's bill teaches the resume's correction, not the handoff's.
     await setHeadPrefix(projectId, SMALL_WARM_HEAD());
-    await update(user, projectId, "append to notes.md: first note");
+    await updateSucceeded(user, projectId, "append to notes.md: first note");
     await setHeadPrefix(projectId, { contextTokens: 60_000, tailTokens: 900, usedAt: Date.now() - 40 * MIN, ttl: "5m", primed: true });
-    const job = await update(user, projectId, "undo version 2");
+    const job = await updateSucceeded(user, projectId, "undo version 2");
     expect(job.resume).toMatchObject({ decision: "fresh" });
     expect(job.resume?.reason).toMatch(/^fresh with handoff: cache expired, last used 40 min ago \(5-minute TTL\); resuming would write the 60K-token history again; predicted \$\d\.\d+ vs \$\d\.\d+ resuming$/);
     const run = (await runs(projectId, "update")).at(-1);
@@ -122,7 +117,7 @@ describe("the resume policy's paths", () => {
     const projectId = await economicProject(user);
     await setHeadPrefix(projectId, { contextTokens: 5000, tailTokens: 100, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
     await fake(projectId, "failures", { failures: [{ operation: "update", resuming: true, code: "session_not_found" }] });
-    const job = await update(user, projectId, "add a header like you did for the footer");
+    const job = await updateSucceeded(user, projectId, "add a header like you did for the footer");
     expect(job.resume).toEqual({ decision: "fresh", reason: "fallback:session_not_found" });
     const run = (await runs(projectId, "update")).at(-1);
     expect(run?.resumeSessionId).toBeNull();
@@ -142,7 +137,7 @@ describe("the resume policy's paths", () => {
       const factor = (option: keyof ProjectProfile["correction"], log: number) => ({ ...p.correction[option], cost: log, seen: 5 });
       s.saveProfile({ ...p, compactionRatio: { value: 0.01, seen: 5 }, correction: { resume: factor("resume", Math.log(3)), compact_resume: factor("compact_resume", -Math.log(3)), handoff: factor("handoff", Math.log(3)), fresh: factor("fresh", Math.log(3)) } });
     });
-    const job = await update(user, projectId, "add a sidebar");
+    const job = await updateSucceeded(user, projectId, "add a sidebar");
     expect(job.resume?.decision).toBe("resume");
     expect(job.resume?.reason).toMatch(/^compacted and resumed: cache warm/);
     const log = (await calls(projectId)).calls.filter((c) => c.outcome === "ok");
@@ -171,7 +166,7 @@ describe("the cache TTL of the job's last step", () => {
       for (let i = 0; i < 10; i++) s.addGap(20 * MIN);
     });
     await setHeadPrefix(projectId, { contextTokens: 30_000, tailTokens: 500, usedAt: Date.now() - MIN, ttl: "5m", primed: true });
-    const job = await update(user, projectId, "add a footer like you did for the header");
+    const job = await updateSucceeded(user, projectId, "add a footer like you did for the header");
     // ...but these tests run with COMPACTION_POLICY=always: the head is compacted after the job.
     expect((await runs(projectId, "metadata")).at(-1)?.cacheTtl).toBe("5m");
     expect((await version(user, projectId, 2)).policy?.cacheTtl).toBe("5m");
@@ -190,12 +185,12 @@ describe("SESSION_POLICY per project", () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
     expect((await api("PATCH", `/v1/projects/${projectId}`, { user, body: { sessionPolicy: "never" } })).body).toMatchObject({ sessionPolicy: "never", resumeOverride: null });
-    const never = await update(user, projectId, "add a footer");
+    const never = await updateSucceeded(user, projectId, "add a footer");
     expect(never.resume).toMatchObject({ decision: "fresh" });
     expect(never.resume?.reason).toMatch(/^policy_never: /);
     expect((await runs(projectId, "update")).at(-1)).toMatchObject({ resumeSessionId: null, handoff: null });
     await api("PATCH", `/v1/projects/${projectId}`, { user, body: { sessionPolicy: "always" } });
-    expect((await update(user, projectId, "add a header")).resume).toEqual({ decision: "resume", reason: "resumable" });
+    expect((await updateSucceeded(user, projectId, "add a header")).resume).toEqual({ decision: "resume", reason: "resumable" });
   });
 
   it("PATCH takes sessionPolicy, resumeEnabled or both, and refuses anything else", async () => {
@@ -230,7 +225,7 @@ describe("SESSION_POLICY per project", () => {
     const user = newUser();
     const projectId = await economicProject(user);
     await api("PATCH", `/v1/projects/${projectId}`, { user, body: { resumeEnabled: false } });
-    const job = await update(user, projectId, "add a footer");
+    const job = await updateSucceeded(user, projectId, "add a footer");
     expect(job.resume?.reason).toBe("project_override_off: resume is turned off for this project");
     expect((await runs(projectId, "update")).at(-1)).toMatchObject({ resumeSessionId: null, handoff: null });
   });
@@ -241,9 +236,9 @@ describe("the policy in the metrics", () => {
     const user = newUser();
     const projectId = await economicProject(user);
     await setHeadPrefix(projectId, SMALL_WARM_HEAD());
-    await update(user, projectId, "add a footer like you did for the header");
+    await updateSucceeded(user, projectId, "add a footer like you did for the header");
     await setHeadPrefix(projectId, { contextTokens: 60_000, tailTokens: 900, usedAt: Date.now() - 40 * MIN, ttl: "5m", primed: true });
-    await update(user, projectId, "add a header like you did for the footer");
+    await updateSucceeded(user, projectId, "add a header like you did for the footer");
     const report = (await api("GET", "/v1/metrics", { user })).body as unknown as MetricsReport;
     expect(report.policy.choices).toEqual([{ key: "handoff", count: 1 }, { key: "resume", count: 1 }]);
     expect(report.policy.predictionError.count).toBe(2);

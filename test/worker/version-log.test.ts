@@ -2,20 +2,16 @@
 // versions (from the project memory in DO SQLite), a resumed one too, since its head may not
 // have seen work other sessions did; the handoff stays with new sessions.
 import { describe, expect, it } from "vitest";
-import { api, calls, newUser, postUpdate, readyProject, waitForJob } from "./helpers.ts";
+import { api, calls, newUser, readyProject, updateSucceeded } from "./helpers.ts";
 
-async function update(user: string, projectId: string, prompt: string): Promise<void> {
-  const job = await waitForJob(user, projectId, (await postUpdate(user, projectId, prompt)).jobId);
-  expect(job.status).toBe("succeeded");
-}
 
 describe("the version log a new session gets", () => {
   it("every update carries each earlier version with its request and changed paths, a resumed one too", async () => {
     const user = newUser();
     const { projectId } = await readyProject(user);
-    await update(user, projectId, "add a footer");
+    await updateSucceeded(user, projectId, "add a footer");
     await api("PATCH", `/v1/projects/${projectId}`, { user, body: { sessionPolicy: "never" } });
-    await update(user, projectId, "undo version 2");
+    await updateSucceeded(user, projectId, "undo version 2");
     const updates = (await calls(projectId)).calls.filter((c) => c.operation === "update" || c.operation === "build");
     const [build, resumed, fresh] = updates;
     expect(build?.versionLog).toBeNull(); // nothing before version 1
